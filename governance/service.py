@@ -1,0 +1,143 @@
+"""The facade every front end calls: the CLI, the app and the tests."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+
+from collectors import get_collector
+from collectors.runner import CollectReport, run_collector
+from governance.config import Workspace, configured_sources, resolve_workspace
+from governance.registration import RegistrationReport, register_paths
+from governance.store import Store, read_models
+from governance.store.tables import products as products_table
+
+
+class UnknownProduct(LookupError):
+    """A product id that is not registered."""
+
+
+@dataclass(frozen=True)
+class MeshOverview:
+    """What the mesh overview page shows."""
+
+    domains: list[dict[str, Any]]
+    products: list[dict[str, Any]]  # registry rows + quality figure
+    daily_pass_rate: list[dict[str, Any]]  # per product and day
+
+
+@dataclass(frozen=True)
+class ProductDetail:
+    """What the product page shows."""
+
+    product: dict[str, Any]
+    ports: list[dict[str, Any]]
+    contracts: list[dict[str, Any]]
+    lineage: dict[str, list[dict[str, Any]]]
+    checks: list[dict[str, Any]]
+    daily_pass_rate: list[dict[str, Any]]
+    quality: read_models.QualityFigure
+
+
+class MeshgovService:
+    """One workspace's store, and everything people do with it."""
+
+    def __init__(self, workspace: Workspace, store: Store | None = None) -> None:
+        self.workspace = workspace
+        self.store = store or Store(workspace.db_url)
+
+    @classmethod
+    def open(cls, workspace: Path | str | None = None) -> MeshgovService:
+        """The service for a workspace (argument, MESHGOV_WORKSPACE, or the current folder)."""
+        return cls(resolve_workspace(workspace))
+
+    def init(self) -> tuple[str | None, str]:
+        """Create or upgrade the store."""
+        return self.store.init()
+
+    def register(self, paths: Sequence[Path]) -> RegistrationReport:
+        """Register ODPS descriptors and ODCS contracts found under `paths`."""
+        self.store.check_ready()
+        return register_paths(self.store, paths)
+
+    def collect(
+        self, collector_name: str, paths: Sequence[Path], product_id: str | None = None
+    ) -> CollectReport:
+        """Collect evidence files with one collector, attributed to `product_id` if given."""
+        self.store.check_ready()
+        collector = get_collector(collector_name)
+        if product_id is not None:
+            self._require_product(product_id)
+        return run_collector(self.store, collector, paths, product_id)
+
+    def collect_configured(self) -> list[CollectReport]:
+        """Collect every source listed under `sources:` in meshgov.yaml."""
+        self.store.check_ready()
+        reports = []
+        for source in configured_sources(self.workspace):
+            reports.append(self.collect(source.type, source.paths, source.product))
+        return reports
+
+    def products(self, domain: str | None = None) -> list[dict[str, Any]]:
+        """Registered products with their ports."""
+        with self.store.read() as connection:
+            return read_models.list_products(connection, domain)
+
+    def export_checks(self, product_id: str | None = None) -> list[dict[str, Any]]:
+        """Normalised check results, one dict per result."""
+        if product_id is not None:
+            self._require_product(product_id)
+        with self.store.read() as connection:
+            return read_models.export_checks(connection, product_id)
+
+    def collector_log(self, run_id: str | None = None) -> list[dict[str, Any]]:
+        """The collector run log."""
+        with self.store.read() as connection:
+            return read_models.collector_run_log(connection, run_id)
+
+    def overview(self) -> MeshOverview:
+        """Domains, products with their quality figure, and the pass-rate trend."""
+        with self.store.read() as connection:
+            figures = read_models.quality_figures(connection)
+            rows = read_models.list_products(connection)
+            for row in rows:
+                figure = figures[row["id"]]
+                row["pass_rate"] = figure.pass_rate
+                row["checks"] = figure.checks
+                row["last_evidence"] = figure.last_day
+            return MeshOverview(
+                domains=read_models.list_domains(connection),
+                products=rows,
+                daily_pass_rate=read_models.daily_pass_rate(connection),
+            )
+
+    def product_detail(self, product_id: str) -> ProductDetail:
+        """Everything the product page shows about one product."""
+        with self.store.read() as connection:
+            product = read_models.product_row(connection, product_id)
+            if product is None:
+                raise UnknownProduct(f"no product {product_id!r} is registered")
+            return ProductDetail(
+                product=product,
+                ports=read_models.product_ports(connection, product_id),
+                contracts=read_models.product_contracts(connection, product_id),
+                lineage=read_models.product_lineage(connection, product_id),
+                checks=read_models.latest_checks(connection, product_id),
+                daily_pass_rate=read_models.daily_pass_rate(connection, product_id),
+                quality=read_models.quality_figures(connection)[product_id],
+            )
+
+    def _require_product(self, product_id: str) -> None:
+        with self.store.read() as connection:
+            found = connection.scalar(
+                select(products_table.c.id).where(products_table.c.id == product_id)
+            )
+        if found is None:
+            raise UnknownProduct(
+                f"no product {product_id!r} is registered; run `meshgov register` first "
+                "or check `meshgov export products`"
+            )

@@ -1,0 +1,20 @@
+"""Alembic environment: migrations run on the connection meshgov hands over."""
+
+from __future__ import annotations
+
+from alembic import context
+
+from governance.store.tables import metadata
+
+connection = context.config.attributes.get("connection")
+if connection is None:
+    raise RuntimeError("meshgov migrations run through `meshgov init`, which passes a connection")
+
+context.configure(
+    connection=connection,
+    target_metadata=metadata,
+    render_as_batch=connection.dialect.name == "sqlite",
+    compare_type=True,
+)
+with context.begin_transaction():
+    context.run_migrations()

@@ -1,0 +1,231 @@
+"""Read models: the pre-shaped queries that the CLI exports and the app pages read."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, func, or_, select
+
+from governance.store.tables import (
+    check_daily,
+    check_results,
+    collector_runs,
+    contract_columns,
+    contracts,
+    domains,
+    lineage_edges,
+    ports,
+    products,
+)
+
+
+def list_products(connection: Connection, domain: str | None = None) -> list[dict[str, Any]]:
+    """Registered products with their ports, ordered by domain then id."""
+    query = select(products).order_by(products.c.domain_id, products.c.id)
+    if domain:
+        query = query.where(products.c.domain_id == domain)
+    rows = [dict(row._mapping) for row in connection.execute(query)]
+    by_product = _ports_by_product(connection)
+    for row in rows:
+        row["ports"] = by_product.get(row["id"], [])
+    return rows
+
+
+def product_ports(connection: Connection, product_id: str) -> list[dict[str, Any]]:
+    """One product's ports, outputs first."""
+    return _ports_by_product(connection, product_id).get(product_id, [])
+
+
+def _ports_by_product(
+    connection: Connection, product_id: str | None = None
+) -> dict[str, list[dict[str, Any]]]:
+    query = select(ports).order_by(ports.c.product_id, ports.c.kind.desc(), ports.c.name)
+    if product_id is not None:
+        query = query.where(ports.c.product_id == product_id)
+    by_product: dict[str, list[dict[str, Any]]] = {}
+    for port in connection.execute(query):
+        by_product.setdefault(port.product_id, []).append(
+            {
+                "name": port.name,
+                "kind": port.kind,
+                "version": port.version,
+                "type": port.type,
+                "contract_id": port.contract_id,
+            }
+        )
+    return by_product
+
+
+def list_domains(connection: Connection) -> list[dict[str, Any]]:
+    """Domains with how many products each holds."""
+    query = (
+        select(domains.c.id, domains.c.name, func.count(products.c.id).label("products"))
+        .select_from(domains.outerjoin(products, products.c.domain_id == domains.c.id))
+        .group_by(domains.c.id, domains.c.name)
+        .order_by(domains.c.id)
+    )
+    return [dict(row._mapping) for row in connection.execute(query)]
+
+
+def product_row(connection: Connection, product_id: str) -> dict[str, Any] | None:
+    """One product's registry row, or None."""
+    row = connection.execute(select(products).where(products.c.id == product_id)).first()
+    return dict(row._mapping) if row else None
+
+
+def product_contracts(connection: Connection, product_id: str) -> list[dict[str, Any]]:
+    """The contracts behind a product's output ports (newest stored version), with columns."""
+    contract_ids = select(ports.c.contract_id).where(
+        ports.c.product_id == product_id, ports.c.kind == "output", ports.c.contract_id.is_not(None)
+    )
+    found = connection.execute(
+        select(contracts)
+        .where(contracts.c.id.in_(contract_ids))
+        .order_by(contracts.c.id, contracts.c.version)
+    )
+    latest: dict[str, dict[str, Any]] = {}
+    for row in found:
+        latest[row.id] = dict(row._mapping)  # ordered by version: the last one wins
+    for contract in latest.values():
+        columns = connection.execute(
+            select(contract_columns)
+            .where(
+                contract_columns.c.contract_id == contract["id"],
+                contract_columns.c.contract_version == contract["version"],
+            )
+            .order_by(contract_columns.c.object_name, contract_columns.c.name)
+        )
+        contract["columns"] = [dict(c._mapping) for c in columns]
+    return list(latest.values())
+
+
+def product_lineage(connection: Connection, product_id: str) -> dict[str, list[dict[str, Any]]]:
+    """Upstream and downstream neighbours of a product."""
+    query = select(lineage_edges).where(
+        or_(
+            lineage_edges.c.upstream_product == product_id,
+            lineage_edges.c.downstream_product == product_id,
+        )
+    )
+    upstream: list[dict[str, Any]] = []
+    downstream: list[dict[str, Any]] = []
+    for edge in connection.execute(query):
+        record = dict(edge._mapping)
+        (upstream if edge.downstream_product == product_id else downstream).append(record)
+    return {"upstream": upstream, "downstream": downstream}
+
+
+def latest_checks(
+    connection: Connection, product_id: str, limit: int = 200
+) -> list[dict[str, Any]]:
+    """A product's most recent check results, newest first."""
+    query = (
+        select(check_results)
+        .where(check_results.c.product_id == product_id)
+        .order_by(check_results.c.run_time.desc(), check_results.c.id)
+        .limit(limit)
+    )
+    return [dict(row._mapping) for row in connection.execute(query)]
+
+
+def export_checks(connection: Connection, product_id: str | None = None) -> list[dict[str, Any]]:
+    """Normalised check results for BI tools and scripts, oldest first."""
+    query = select(check_results).order_by(check_results.c.run_time, check_results.c.id)
+    if product_id:
+        query = query.where(check_results.c.product_id == product_id)
+    return [
+        {
+            "product": row.product_id,
+            "port": row.port,
+            "source_tool": row.source_tool,
+            "suite": row.suite,
+            "check": row.check_name,
+            "column": row.column_name,
+            "success": row.success,
+            "status": row.status,
+            "unexpected_count": row.unexpected_count,
+            "unexpected_percent": row.unexpected_percent,
+            "element_count": row.element_count,
+            "run_time": row.run_time.isoformat().replace("+00:00", "Z"),
+            "source": row.source,
+        }
+        for row in connection.execute(query)
+    ]
+
+
+def daily_pass_rate(
+    connection: Connection, product_id: str | None = None, days: int | None = None
+) -> list[dict[str, Any]]:
+    """Pass rate per day (and per product) from the rollup, for trend charts."""
+    query = select(
+        check_daily.c.product_id,
+        check_daily.c.day,
+        func.sum(check_daily.c.checks).label("checks"),
+        func.sum(check_daily.c.passed).label("passed"),
+    ).group_by(check_daily.c.product_id, check_daily.c.day)
+    if product_id:
+        query = query.where(check_daily.c.product_id == product_id)
+    if days:
+        newest = connection.scalar(select(func.max(check_daily.c.day)))
+        if newest is not None:
+            query = query.where(check_daily.c.day > newest - timedelta(days=days))
+    rows = []
+    for row in connection.execute(query.order_by(check_daily.c.day, check_daily.c.product_id)):
+        rows.append(
+            {
+                "product_id": row.product_id,
+                "day": row.day,
+                "checks": int(row.checks),
+                "passed": int(row.passed),
+                "pass_rate": row.passed / row.checks if row.checks else None,
+            }
+        )
+    return rows
+
+
+@dataclass(frozen=True)
+class QualityFigure:
+    """A first health figure from quality evidence alone (the engine replaces it later)."""
+
+    product_id: str
+    pass_rate: float | None  # None: no evidence, never shown as healthy
+    checks: int
+    last_day: date | None
+
+
+def quality_figures(connection: Connection, window_days: int = 7) -> dict[str, QualityFigure]:
+    """Per product: pass rate over the last `window_days` days of that product's evidence."""
+    newest = dict(
+        connection.execute(
+            select(check_daily.c.product_id, func.max(check_daily.c.day)).group_by(
+                check_daily.c.product_id
+            )
+        ).all()
+    )
+    sums: dict[str, list[int]] = {}
+    for row in connection.execute(select(check_daily)):
+        last = newest[row.product_id]
+        if row.day > last - timedelta(days=window_days):
+            totals = sums.setdefault(row.product_id, [0, 0])
+            totals[0] += row.checks
+            totals[1] += row.passed
+    figures = {}
+    for product_id in connection.scalars(select(products.c.id)):
+        checks, passed = sums.get(product_id, (0, 0))
+        figures[product_id] = QualityFigure(
+            product_id=product_id,
+            pass_rate=passed / checks if checks else None,
+            checks=checks,
+            last_day=newest.get(product_id),
+        )
+    return figures
+
+
+def collector_run_log(connection: Connection, run_id: str | None = None) -> list[dict[str, Any]]:
+    """Rows of the collector run log, newest first (one run when run_id is given)."""
+    query = select(collector_runs).order_by(collector_runs.c.id.desc())
+    if run_id:
+        query = query.where(collector_runs.c.run_id == run_id)
+    return [dict(row._mapping) for row in connection.execute(query)]

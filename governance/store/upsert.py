@@ -1,0 +1,40 @@
+"""Dialect-aware INSERT ... ON CONFLICT, the primitive behind every idempotent write."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Connection, Table
+from sqlalchemy.dialects import postgresql, sqlite
+
+
+def insert_ignore(
+    connection: Connection, table: Table, rows: Sequence[dict[str, Any]], keys: Sequence[str]
+) -> int:
+    """Insert rows whose natural key is new; returns how many were actually inserted."""
+    if not rows:
+        return 0
+    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(table).on_conflict_do_nothing(index_elements=list(keys))
+    inserted = 0
+    # Chunks keep SQLite under its bound-parameter limit on big batches.
+    for start in range(0, len(rows), 500):
+        chunk = rows[start : start + 500]
+        result = connection.execute(statement.values(list(chunk)))
+        inserted += max(result.rowcount, 0)
+    return inserted
+
+
+def upsert(
+    connection: Connection, table: Table, rows: Sequence[dict[str, Any]], keys: Sequence[str]
+) -> None:
+    """Insert rows, or overwrite the non-key columns of rows whose natural key exists."""
+    if not rows:
+        return
+    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(table)
+    updates = {c: statement.excluded[c] for c in rows[0] if c not in keys}
+    statement = statement.on_conflict_do_update(index_elements=list(keys), set_=updates)
+    for start in range(0, len(rows), 500):
+        connection.execute(statement, list(rows[start : start + 500]))
