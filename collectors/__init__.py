@@ -22,6 +22,10 @@ class CollectorParseError(ValueError):
     """The file cannot be read as this collector's format; the message says why."""
 
 
+class NotEvidence(ValueError):
+    """The file is recognisably not evidence (e.g. a tool's own configuration): skip it, say why."""
+
+
 @dataclass(frozen=True)
 class SourceContext:
     """What the runner knows about a file besides its bytes."""

@@ -15,7 +15,7 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
-from collectors import CollectorParseError, SourceContext
+from collectors import CollectorParseError, NotEvidence, SourceContext
 from governance.model import CheckResult
 
 # <suite>/<run name or __none__>/<YYYYMMDDTHHMMSS.ffffffZ>/<batch>.json at the end of a path
@@ -56,6 +56,9 @@ class GreatExpectationsCollector:
             raise CollectorParseError(f"not valid JSON: {exc}") from exc
         if not isinstance(document, dict):
             raise CollectorParseError("expected a JSON object (a GX validation result)")
+        configuration = _gx_configuration_kind(document)
+        if configuration:
+            raise NotEvidence(f"a GX {configuration} (configuration, not a result)")
         layout = _STORE_LAYOUT.search((source.relative_path or source.path).replace("\\", "/"))
         hints = layout.groupdict() if layout else {}
         validations = _validation_results(document, hints)
@@ -63,6 +66,19 @@ class GreatExpectationsCollector:
         for validation, validation_hints in validations:
             results.extend(_expectation_results(validation, validation_hints, source))
         return results
+
+
+def _gx_configuration_kind(document: dict[str, Any]) -> str | None:
+    """GX project folders hold suites, checkpoints and definitions beside the results."""
+    if "success" in document:
+        return None  # every result shape carries its outcome
+    if "expectations" in document and ("name" in document or "expectation_suite_name" in document):
+        return "expectation suite"
+    if "validation_definitions" in document or "action_list" in document:
+        return "checkpoint"
+    if "data" in document and "suite" in document:
+        return "validation definition"
+    return None
 
 
 def _validation_results(
@@ -101,14 +117,19 @@ def _expectation_results(
             "store ValidationResult.to_json_dict() output rather than describe_dict()"
         )
     run_id = meta.get("run_id") if isinstance(meta.get("run_id"), dict) else {}
+    markers = meta.get("batch_markers") if isinstance(meta.get("batch_markers"), dict) else {}
+    # Batch.validate() outside a checkpoint writes no run id; the batch load time GX records
+    # is then the closest thing to a run time it gives us.
     run_time = (
         parse_gx_time(run_id.get("run_time"))
         or parse_gx_time(meta.get("validation_time"))
         or parse_gx_time(hints.get("time"))
+        or parse_gx_time(markers.get("ge_load_time"))
     )
     if run_time is None:
         raise CollectorParseError(
-            f"suite {suite!r}: no run time (meta.run_id.run_time or meta.validation_time)"
+            f"suite {suite!r}: no run time (meta.run_id.run_time, meta.validation_time "
+            "or meta.batch_markers.ge_load_time)"
         )
     batch_definition = meta.get("active_batch_definition") or {}
     asset = batch_definition.get("data_asset_name") if isinstance(batch_definition, dict) else None

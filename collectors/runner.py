@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from collectors import Collector, CollectorParseError, SourceContext
+from collectors import Collector, CollectorParseError, NotEvidence, SourceContext
 from governance.descriptors import sha256_of
 from governance.model import CheckResult, Record
 from governance.store import Store
@@ -132,6 +132,8 @@ def _read_and_write(
     context = SourceContext(path=shown, product_id=product_id, relative_path=relative)
     try:
         records = collector.parse(content, context)
+    except NotEvidence as exc:
+        return FileOutcome(shown, "skipped", str(exc), digest)
     except CollectorParseError as exc:
         return FileOutcome(shown, "refused", str(exc), digest)
     except Exception as exc:  # a collector bug must not sink the batch; record it instead

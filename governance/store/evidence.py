@@ -95,7 +95,7 @@ class FileOutcome:
     """What happened to one source file in one collector run."""
 
     source: str
-    status: str  # ok | unchanged | refused
+    status: str  # ok | unchanged | skipped | refused
     reason: str | None = None
     content_sha256: str | None = None
     records_read: int = 0

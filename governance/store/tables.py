@@ -167,7 +167,7 @@ collector_runs = Table(
     Column("source", Text, nullable=False),
     Column("product_id", String(200)),
     Column("content_sha256", String(64)),
-    # ok | unchanged | refused
+    # ok | unchanged | skipped (not evidence) | refused
     Column("status", String(20), nullable=False),
     Column("reason", Text),
     Column("records_read", Integer, nullable=False),

@@ -17,12 +17,13 @@ def insert_ignore(
         return 0
     dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
     statement = dialect.insert(table).on_conflict_do_nothing(index_elements=list(keys))
+    # RETURNING counts what was inserted; rowcount is -1 for multi-row inserts on psycopg.
+    statement = statement.returning(table.c[keys[0]])
     inserted = 0
     # Chunks keep SQLite under its bound-parameter limit on big batches.
     for start in range(0, len(rows), 500):
         chunk = rows[start : start + 500]
-        result = connection.execute(statement.values(list(chunk)))
-        inserted += max(result.rowcount, 0)
+        inserted += len(connection.execute(statement.values(list(chunk))).all())
     return inserted
 
 
