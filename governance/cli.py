@@ -101,6 +101,8 @@ def print_registration(report: RegistrationReport) -> None:
     )
     for error in report.refused:
         err.print(f"[red]refused[/red] {error}")
+    for message in report.deferred:
+        err.print(f"[yellow]deferred[/yellow] {message}")
 
 
 @app.command()
@@ -138,7 +140,8 @@ def print_collection(reports: Iterable[CollectReport]) -> bool:
         statuses = [o.status for o in report.outcomes]
         out.print(
             f"{report.collector}: {len(statuses)} file(s): {statuses.count('ok')} read, "
-            f"{statuses.count('unchanged')} unchanged, {statuses.count('refused')} refused; "
+            f"{statuses.count('unchanged')} unchanged, {statuses.count('skipped')} skipped "
+            f"(not evidence), {statuses.count('refused')} refused; "
             f"{report.records_read} record(s) read, {report.records_new} new"
         )
         for outcome in report.refused:

@@ -41,6 +41,12 @@ class DescriptorError(ValueError):
         super().__init__(where + problem)
 
 
+# ODCS v3 logicalType values (v3.0 enum plus timestamp/time from v3.0.2).
+LOGICAL_TYPES = frozenset(
+    {"string", "date", "timestamp", "time", "number", "integer", "object", "array", "boolean"}
+)
+
+
 # --- ODPS v1.0.0, after bitol-io/open-data-product-standard schema/odps-json-schema-v1.0.0.json.
 # Unknown keys are refused (the schema says additionalProperties: false) so typos surface.
 
@@ -255,12 +261,20 @@ def parse_contract(content: bytes, path: str) -> Contract:
     for index, schema_object in enumerate(odcs.schema_ or []):
         if not schema_object.name:
             raise DescriptorError(path, f"schema[{index}].name", "every schema object needs a name")
-        for prop in schema_object.properties or []:
+        for prop_index, prop in enumerate(schema_object.properties or []):
+            logical = _enum_value(prop.logicalType)
+            # The ODCS JSON schema restricts logicalType; the Pydantic model does not.
+            if logical is not None and logical not in LOGICAL_TYPES:
+                field = f"schema[{index}].properties[{prop_index}].logicalType"
+                allowed = ", ".join(sorted(LOGICAL_TYPES))
+                raise DescriptorError(
+                    path, field, f"unknown logical type {logical!r}; use one of {allowed}"
+                )
             columns.append(
                 ContractColumn(
                     object_name=schema_object.name,
                     name=prop.name or "",
-                    logical_type=_enum_value(prop.logicalType),
+                    logical_type=logical,
                     physical_type=prop.physicalType,
                     classification=prop.classification,
                     required=bool(prop.required),
@@ -301,16 +315,21 @@ class DescriptorFile:
     path: Path
     kind: str | None
     content: bytes
+    declared_id: str | None = None
+    error: DescriptorError | None = None  # set when the file is not readable YAML at all
 
 
 def classify(path: Path) -> DescriptorFile:
     """Read a file and tell whether it is a DataProduct, a DataContract or something else."""
     content = path.read_bytes()
-    kind: str | None = None
     try:
-        document = yaml.safe_load(content)
-        if isinstance(document, dict):
-            kind = document.get("kind")
-    except yaml.YAMLError:
-        kind = None  # parse_product / parse_contract report it properly when it matters
-    return DescriptorFile(path=path, kind=kind, content=content)
+        document = load_yaml_document(content, str(path))
+    except DescriptorError as error:
+        return DescriptorFile(path=path, kind=None, content=content, error=error)
+    declared = document.get("id")
+    return DescriptorFile(
+        path=path,
+        kind=document.get("kind"),
+        content=content,
+        declared_id=str(declared) if declared is not None else None,
+    )

@@ -11,7 +11,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
 from sqlalchemy import select
 
 from governance.descriptors import (
@@ -25,6 +24,7 @@ from governance.model import Contract, Product
 from governance.store import Store
 from governance.store.registry import sync_lineage, write_contract, write_product
 from governance.store.tables import contracts as contracts_table
+from governance.store.tables import products as products_table
 from governance.telemetry import tracer
 
 YAML_SUFFIXES = (".yaml", ".yml", ".json")
@@ -39,6 +39,7 @@ class RegistrationReport:
     contracts_written: list[str] = field(default_factory=list)
     refused: list[DescriptorError] = field(default_factory=list)
     ignored: list[str] = field(default_factory=list)  # YAML files of other kinds
+    deferred: list[str] = field(default_factory=list)  # contracts whose product is absent
     lineage_added: int = 0
     lineage_removed: int = 0
 
@@ -92,9 +93,8 @@ def _parse_contracts(
             contract = parse_contract(file.content, str(file.path))
         except DescriptorError as error:
             report.refused.append(error)
-            contract_id = _declared_id(file)
-            if contract_id:
-                bad[contract_id] = error
+            if file.declared_id:
+                bad[file.declared_id] = error
             continue
         versions = contracts.setdefault(contract.id, [])
         twin = next((c for c in versions if c.version == contract.version), None)
@@ -109,20 +109,15 @@ def _parse_contracts(
     return contracts, bad
 
 
-def _declared_id(file: DescriptorFile) -> str | None:
-    try:
-        document = yaml.safe_load(file.content)
-    except yaml.YAMLError:
-        return None
-    return str(document.get("id")) if isinstance(document, dict) and document.get("id") else None
-
-
 def _parse_products(
     files: list[DescriptorFile], named: set[Path], report: RegistrationReport
 ) -> list[Product]:
     products: list[Product] = []
     seen: dict[str, str] = {}
     for file in files:
+        if file.error is not None:
+            report.refused.append(file.error)
+            continue
         if file.kind == "DataContract":
             continue
         if file.kind != "DataProduct":
@@ -191,9 +186,21 @@ def _register_loose_contracts(
     products: list[Product],
     report: RegistrationReport,
 ) -> None:
-    """Contracts no product in this batch serves (e.g. a source system's) still register."""
+    """Contracts no product serves (a source system's, say) register on their own.
+
+    A contract that names a product (`dataProduct`) waits until that product registers:
+    when the product was refused, nothing of it is written, its contract included.
+    """
     served = {p.contract_id for product in products for p in product.output_ports}
     with store.begin() as connection:
+        known = set(connection.scalars(select(products_table.c.id)))
         for contract in (c for versions in contracts.values() for c in versions):
-            if contract.id not in served and write_contract(connection, contract):
+            if contract.id in served:
+                continue
+            if contract.data_product and contract.data_product not in known:
+                report.deferred.append(
+                    f"{contract.source_path}: contract {contract.id!r} waits for its product "
+                    f"{contract.data_product!r}, which is not registered"
+                )
+            elif write_contract(connection, contract):
                 report.contracts_written.append(f"{contract.id}@{contract.version}")

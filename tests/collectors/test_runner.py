@@ -37,7 +37,10 @@ def test_collects_a_gx_file_context_store_and_twice_changes_nothing(registered, 
         "uncommitted": "ok",
     }
     assert sorted(o.status for o in first.outcomes).count("ok") == 2
-    results_before, daily_before = count(service.store, check_results), count(service.store, check_daily)
+    results_before, daily_before = (
+        count(service.store, check_results),
+        count(service.store, check_daily),
+    )
 
     second = service.collect("great_expectations", [gx_project], "orders")
     assert second.ok and second.records_new == 0
@@ -113,7 +116,10 @@ def test_daily_rollup_matches_the_raw_results(registered, gx_project):
     registered.collect("great_expectations", [gx_project], "orders")
     with registered.store.read() as connection:
         raw = connection.execute(
-            select(func.count(), func.sum(check_results.c.success.cast(type_=check_daily.c.passed.type)))
+            select(
+                func.count(),
+                func.sum(check_results.c.success.cast(type_=check_daily.c.passed.type)),
+            )
         ).one()
         rolled = connection.execute(
             select(func.sum(check_daily.c.checks), func.sum(check_daily.c.passed))
