@@ -21,6 +21,7 @@ from governance.service import MeshgovService
 from governance.store import Store
 
 FIXTURES = Path(__file__).parent / "fixtures"
+pytest_plugins = ["tests.gx_runs"]
 DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
 

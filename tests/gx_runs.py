@@ -1,4 +1,4 @@
-"""Real Great Expectations runs that write results the way users' pipelines do."""
+"""Fixtures that run Great Expectations for real and write results the way pipelines do."""
 
 from __future__ import annotations
 

@@ -1,0 +1,1 @@
+"""The Streamlit pages: the only package that imports streamlit (with app.py)."""
