@@ -51,8 +51,13 @@ def test_register_collect_export_round_trip(cli, mesh_dir, gx_validation_json):
     registered = cli("register", str(mesh_dir))
     assert registered.exit_code == 0 and "registered 2 product(s)" in registered.output
     collected = cli(
-        "collect", "--type", "great_expectations", "--path", str(gx_validation_json),
-        "--product", "orders",
+        "collect",
+        "--type",
+        "great_expectations",
+        "--path",
+        str(gx_validation_json),
+        "--product",
+        "orders",
     )
     assert collected.exit_code == 0, collected.output
     assert "4 record(s) read, 4 new" in collected.output
@@ -60,8 +65,18 @@ def test_register_collect_export_round_trip(cli, mesh_dir, gx_validation_json):
     lines = cli("export", "checks", "--format", "json").stdout.splitlines()
     rows = [json.loads(line) for line in lines]
     assert len(rows) == 4
-    required = {"product", "source_tool", "suite", "check", "column", "success",
-                "unexpected_count", "element_count", "run_time", "source"}
+    required = {
+        "product",
+        "source_tool",
+        "suite",
+        "check",
+        "column",
+        "success",
+        "unexpected_count",
+        "element_count",
+        "run_time",
+        "source",
+    }
     assert required <= set(rows[0])
     assert {r["product"] for r in rows} == {"orders"}
     assert all(r["run_time"].endswith("Z") for r in rows)
@@ -109,8 +124,9 @@ def test_commands_on_an_uninitialised_store_say_how_to_fix_it(cli, mesh_dir):
 def test_unknown_product_and_collector_are_clear_errors(cli, mesh_dir, gx_validation_json):
     cli("init")
     cli("register", str(mesh_dir))
-    ghost = cli("collect", "-t", "great_expectations", "-p", str(gx_validation_json),
-                "--product", "ghost")
+    ghost = cli(
+        "collect", "-t", "great_expectations", "-p", str(gx_validation_json), "--product", "ghost"
+    )
     assert ghost.exit_code == 2 and "no product 'ghost' is registered" in ghost.stderr
     unknown = cli("collect", "-t", "nope", "-p", str(gx_validation_json))
     assert unknown.exit_code == 2 and "no collector named 'nope'" in unknown.stderr

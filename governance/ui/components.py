@@ -164,7 +164,9 @@ def products_per_domain_chart(per_domain: pd.DataFrame) -> alt.Chart:
             color=alt.Color(
                 "evidence:N",
                 title="Quality evidence",
-                scale=alt.Scale(domain=["with evidence", NO_EVIDENCE], range=["#4c78a8", "#bab0ac"]),
+                scale=alt.Scale(
+                    domain=["with evidence", NO_EVIDENCE], range=["#4c78a8", "#bab0ac"]
+                ),
             ),
             tooltip=[
                 alt.Tooltip("domain:N", title="Domain"),

@@ -1,0 +1,182 @@
+"""The mesh overview page: KPIs, products per domain, the pass-rate trend, the product table."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from governance.service import MeshOverview
+from governance.ui.components import (
+    NO_EVIDENCE,
+    QUALITY_WINDOW_DAYS,
+    current_service,
+    day_label,
+    open_product,
+    owner_label,
+    pass_rate_by_day,
+    pass_rate_chart,
+    percent,
+    product_url,
+    products_per_domain_chart,
+)
+
+TABLE_KEY = "overview_products"
+
+
+def overview_page() -> None:
+    """The mesh at a glance: what exists, who owns it, and what its quality evidence says."""
+    mesh = current_service().overview()
+    st.title("Mesh overview")
+    if not mesh.products:
+        st.info(
+            "No products are registered yet. Run `meshgov register <folder>` on your product "
+            "descriptors, or `meshgov demo` to load the demo mesh."
+        )
+        return
+    render_kpis(mesh)
+    left, right = st.columns(2)
+    with left:
+        st.subheader("Products per domain")
+        st.altair_chart(
+            products_per_domain_chart(products_per_domain(mesh)),
+            width="stretch",
+            alt="Bar chart of products per domain",
+        )
+    with right:
+        render_trend(mesh)
+    render_product_table(mesh.products)
+
+
+def render_kpis(mesh: MeshOverview) -> None:
+    """Products, domains, mean pass rate over products with evidence, products without."""
+    rates = [p["pass_rate"] for p in mesh.products if p["pass_rate"] is not None]
+    without = len(mesh.products) - len(rates)
+    mean = sum(rates) / len(rates) if rates else None
+    products, domains, quality, missing = st.columns(4)
+    products.metric("Products", len(mesh.products), border=True)
+    domains.metric("Domains", len(mesh.domains), border=True)
+    quality.metric(
+        "Mean quality pass rate",
+        percent(mean),
+        border=True,
+        help=(
+            f"Mean of each product's check pass rate over its last {QUALITY_WINDOW_DAYS} days "
+            f"of evidence, over the {len(rates)} product(s) that have evidence. A first health "
+            "figure from quality evidence only; the health score replaces it."
+        ),
+    )
+    missing.metric(
+        "Products without evidence",
+        without,
+        border=True,
+        help="No quality checks collected: shown as 'no evidence', never counted as healthy.",
+    )
+
+
+def products_per_domain(mesh: MeshOverview) -> pd.DataFrame:
+    """Product counts per domain name and evidence state (every domain listed, even empty)."""
+    names = {d["id"]: d["name"] or d["id"] for d in mesh.domains}
+    counts: dict[tuple[str, str], int] = {}
+    for domain_id, name in names.items():
+        counts[(name, NO_EVIDENCE)] = 0
+    for product in mesh.products:
+        name = names.get(product["domain_id"], product["domain_id"])
+        state = NO_EVIDENCE if product["pass_rate"] is None else "with evidence"
+        counts[(name, state)] = counts.get((name, state), 0) + 1
+    return pd.DataFrame(
+        [{"domain": d, "evidence": e, "products": n} for (d, e), n in counts.items()],
+        columns=["domain", "evidence", "products"],
+    )
+
+
+def render_trend(mesh: MeshOverview) -> None:
+    """The mesh pass rate per day, optionally one line per domain."""
+    st.subheader("Quality pass rate over time")
+    if not mesh.daily_pass_rate:
+        st.info(f"{NO_EVIDENCE.capitalize()}: no quality checks have been collected yet.")
+        return
+    by_domain = st.toggle("One line per domain", key="overview_trend_by_domain")
+    domain_of = {p["id"]: p["domain_id"] for p in mesh.products} if by_domain else None
+    trend = pass_rate_by_day(mesh.daily_pass_rate, domain_of)
+    st.altair_chart(
+        pass_rate_chart(trend, color="domain" if by_domain else None),
+        width="stretch",
+        alt="Line chart of the mesh quality pass rate per day",
+    )
+    st.caption("Passed checks / all checks collected that day, summed over products.")
+
+
+def product_table(products: Sequence[dict[str, Any]]) -> pd.DataFrame:
+    """One row per product; no evidence first (it needs attention), then worst pass rate first."""
+    ordered = sorted(
+        products,
+        key=lambda p: (p["pass_rate"] is not None, p["pass_rate"] or 0.0, p["id"]),
+    )
+    return pd.DataFrame(
+        [
+            {
+                "id": p["id"],
+                "link": product_url(p["id"]),
+                "name": p["name"],
+                "domain": p["domain_id"],
+                "owner": owner_label(p),
+                "status": p["status"],
+                "tier": p["tier"] or "—",
+                "pass_rate": percent(p["pass_rate"]),
+                "checks": p["checks"],
+                "last_evidence": day_label(p["last_evidence"]),
+            }
+            for p in ordered
+        ],
+        columns=[
+            "id",
+            "link",
+            "name",
+            "domain",
+            "owner",
+            "status",
+            "tier",
+            "pass_rate",
+            "checks",
+            "last_evidence",
+        ],
+    )
+
+
+def render_product_table(products: Sequence[dict[str, Any]]) -> None:
+    """The product table; a product id links to its page, selecting a row opens it here."""
+    st.subheader("Products")
+    table = product_table(products)
+    event = st.dataframe(
+        table,
+        key=TABLE_KEY,
+        hide_index=True,
+        on_select="rerun",
+        selection_mode="single-row",
+        column_order=[c for c in table.columns if c != "id"],
+        column_config={
+            "link": st.column_config.LinkColumn(
+                "Product", display_text=r"product=(.*)$", help="Open the product page"
+            ),
+            "name": "Name",
+            "domain": "Domain",
+            "owner": "Owner",
+            "status": "Status",
+            "tier": "Tier",
+            "pass_rate": st.column_config.TextColumn(
+                f"Pass rate ({QUALITY_WINDOW_DAYS} d)",
+                help=f"Checks passed over the product's last {QUALITY_WINDOW_DAYS} days of evidence",
+            ),
+            "checks": st.column_config.NumberColumn(f"Checks ({QUALITY_WINDOW_DAYS} d)"),
+            "last_evidence": "Last evidence",
+        },
+    )
+    st.caption(
+        "Products without evidence first, then the worst pass rate. Select a row to open it."
+    )
+    rows = event.selection.rows if event else []
+    if rows:
+        open_product(str(table.iloc[rows[0]]["id"]))

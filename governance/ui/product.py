@@ -1,0 +1,280 @@
+"""The product page: who owns it, its ports and contracts, lineage, and its check results."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from governance.service import ProductDetail, UnknownProduct
+from governance.ui.components import (
+    NO_EVIDENCE,
+    PRODUCT_QUERY_PARAM,
+    QUALITY_WINDOW_DAYS,
+    UNCLASSIFIED,
+    classification_label,
+    current_service,
+    day_label,
+    owner_label,
+    pass_rate_by_day,
+    pass_rate_chart,
+    percent,
+    product_link,
+    time_label,
+)
+
+CHOICE_KEY = "product_choice"
+STATUS_ICONS = {"pass": "✅ pass", "fail": "❌ fail"}
+
+
+def product_page() -> None:
+    """One product: chosen by the `?product=` query parameter or the selector, kept in sync."""
+    service = current_service()
+    names = {p["id"]: p["name"] for p in service.products()}
+    requested = st.query_params.get(PRODUCT_QUERY_PARAM)
+    if requested and requested not in names:
+        st.title("Product")
+        st.error(
+            f"No product {requested!r} is registered in this mesh. Check the link, or choose "
+            "a product below (`meshgov export products` lists them)."
+        )
+        st.session_state[CHOICE_KEY] = None
+    elif requested:
+        st.session_state[CHOICE_KEY] = requested
+    chosen = st.selectbox(
+        "Product",
+        list(names),
+        key=CHOICE_KEY,
+        index=None,
+        placeholder="Choose a product",
+        format_func=lambda product_id: f"{names[product_id]} ({product_id})",
+        on_change=_sync_query_param,
+    )
+    if chosen is None:
+        if not requested:
+            st.info("Choose a product to see its owner, contract, lineage and checks.")
+        return
+    try:
+        detail = service.product_detail(chosen)
+    except UnknownProduct as exc:  # unregistered between the list and the read
+        st.error(str(exc))
+        return
+    render_product(detail)
+
+
+def _sync_query_param() -> None:
+    chosen = st.session_state.get(CHOICE_KEY)
+    if chosen:
+        st.query_params[PRODUCT_QUERY_PARAM] = chosen
+    else:
+        st.query_params.pop(PRODUCT_QUERY_PARAM, None)
+
+
+def render_product(detail: ProductDetail) -> None:
+    """Every section of the product page."""
+    render_header(detail.product)
+    owner, health = st.columns([2, 1])
+    with owner:
+        render_ownership(detail.product)
+    with health:
+        render_quality_figure(detail)
+    st.subheader("Ports")
+    render_ports(detail.ports)
+    st.subheader("Contract")
+    render_contracts(detail.contracts)
+    st.subheader("Lineage neighbours")
+    render_lineage(detail.lineage)
+    st.subheader("Check results")
+    render_checks(detail)
+
+
+def render_header(product: dict[str, Any]) -> None:
+    """Name, id, domain, status (deprecated as a warning badge), tier, description."""
+    st.title(product["name"])
+    badges = st.container(horizontal=True)
+    with badges:
+        st.badge(f"domain: {product['domain_id']}", color="blue")
+        if product["status"] == "deprecated":
+            st.badge("deprecated", icon=":material/warning:", color="orange")
+        else:
+            st.badge(product["status"], color="green" if product["status"] == "active" else "gray")
+        st.badge(f"tier: {product['tier']}" if product["tier"] else "no tier", color="violet")
+        if product.get("version"):
+            st.badge(f"v{product['version']}", color="gray")
+    st.caption(f"`{product['id']}`")
+    if product.get("description"):
+        st.write(product["description"])
+
+
+def render_ownership(product: dict[str, Any]) -> None:
+    """Owner (or a visible warning), team, support channels."""
+    st.subheader("Ownership")
+    owner = owner_label(product)
+    if product.get("owner") or product.get("owner_name"):
+        st.markdown(f"**Owner:** {owner}")
+    else:
+        st.warning("No owner: the descriptor names nobody accountable for this product.")
+    team = product.get("team") or []
+    if team:
+        lines = [
+            f"- {m.get('name') or m.get('username')}"
+            + (f" ({m['username']})" if m.get("name") and m.get("username") else "")
+            + (f" — {m['role']}" if m.get("role") else "")
+            for m in team
+        ]
+        st.markdown("**Team**\n\n" + "\n".join(lines))
+    else:
+        st.caption("No team listed.")
+    support = product.get("support") or []
+    if support:
+        lines = []
+        for channel in support:
+            label = channel.get("channel") or channel.get("url") or "channel"
+            text = f"[{label}]({channel['url']})" if channel.get("url") else label
+            lines.append(f"- {text}" + (f" ({channel['tool']})" if channel.get("tool") else ""))
+        st.markdown("**Support**\n\n" + "\n".join(lines))
+    else:
+        st.caption("No support channel listed.")
+
+
+def render_quality_figure(detail: ProductDetail) -> None:
+    """The first health figure: pass rate over the last days of this product's evidence."""
+    quality = detail.quality
+    st.metric(
+        f"Quality pass rate (last {QUALITY_WINDOW_DAYS} days of evidence)",
+        percent(quality.pass_rate),
+        border=True,
+        help="A first health figure from quality checks only; the health score replaces it.",
+    )
+    if quality.pass_rate is None:
+        st.caption(f"{NO_EVIDENCE.capitalize()}: no quality checks collected for this product.")
+    else:
+        st.caption(f"{quality.checks} checks; last evidence {day_label(quality.last_day)}.")
+
+
+def render_ports(ports: Sequence[dict[str, Any]]) -> None:
+    """The ports table."""
+    if not ports:
+        st.caption("No ports declared.")
+        return
+    frame = pd.DataFrame(
+        [
+            {
+                "kind": p["kind"],
+                "name": p["name"],
+                "version": p["version"],
+                "type": p["type"] or "—",
+                "contract": p["contract_id"] or "—",
+            }
+            for p in ports
+        ]
+    )
+    st.dataframe(frame, hide_index=True, width="stretch")
+
+
+def render_contracts(contracts: Sequence[dict[str, Any]]) -> None:
+    """Each output contract with its schema; unclassified columns are flagged."""
+    if not contracts:
+        st.caption("No contract registered for this product's output ports.")
+        return
+    for contract in contracts:
+        title = contract.get("name") or contract["id"]
+        st.markdown(
+            f"**{title}** · `{contract['id']}` v{contract['version']} · {contract['status']}"
+        )
+        columns = contract.get("columns") or []
+        unclassified = [
+            f"{c['object_name']}.{c['name']}" for c in columns if not c["classification"]
+        ]
+        if unclassified:
+            st.warning(
+                f"{UNCLASSIFIED}: {len(unclassified)} column(s) have no classification: "
+                + ", ".join(unclassified)
+            )
+        if not columns:
+            st.caption("The contract declares no schema.")
+            continue
+        frame = pd.DataFrame(
+            [
+                {
+                    "object": c["object_name"],
+                    "column": c["name"],
+                    "logical type": c["logical_type"] or "—",
+                    "classification": classification_label(c["classification"]),
+                    "required": c["required"],
+                    "primary key": c["primary_key"],
+                }
+                for c in columns
+            ]
+        )
+        st.dataframe(frame, hide_index=True, width="stretch")
+
+
+def render_lineage(lineage: dict[str, list[dict[str, Any]]]) -> None:
+    """Upstream and downstream neighbours, each linking to that product's page."""
+    upstream, downstream = st.columns(2)
+    with upstream:
+        st.markdown("**Upstream** (this product reads from)")
+        for edge in lineage.get("upstream", []):
+            product_link(
+                edge["upstream_product"],
+                f"{edge['upstream_product']} · {edge['upstream_port']} → {edge['downstream_port']}",
+            )
+        if not lineage.get("upstream"):
+            st.caption("No upstream products.")
+    with downstream:
+        st.markdown("**Downstream** (reads from this product)")
+        for edge in lineage.get("downstream", []):
+            product_link(
+                edge["downstream_product"],
+                f"{edge['downstream_product']} · {edge['downstream_port']} ← {edge['upstream_port']}",
+            )
+        if not lineage.get("downstream"):
+            st.caption("No downstream products.")
+
+
+def latest_run(checks: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Per suite, the checks of its most recent run (failures first)."""
+    newest: dict[tuple[str, str], Any] = {}
+    for check in checks:
+        suite = (check["source_tool"], check["suite"])
+        newest[suite] = max(newest.get(suite, check["run_time"]), check["run_time"])
+    latest = [c for c in checks if c["run_time"] == newest[(c["source_tool"], c["suite"])]]
+    return sorted(latest, key=lambda c: (c["success"], c["suite"], c["check_name"]))
+
+
+def render_checks(detail: ProductDetail) -> None:
+    """The pass-rate trend and the latest run's checks."""
+    if not detail.checks:
+        st.info(f"{NO_EVIDENCE.capitalize()}: no check results collected for this product.")
+        return
+    if detail.daily_pass_rate:
+        st.altair_chart(
+            pass_rate_chart(pass_rate_by_day(detail.daily_pass_rate)),
+            width="stretch",
+            alt="Line chart of this product's pass rate per day",
+        )
+    frame = pd.DataFrame(
+        [
+            {
+                "suite": c["suite"],
+                "check": c["check_name"],
+                "column": c["column_name"] or "—",
+                "status": STATUS_ICONS.get(c["status"], c["status"]),
+                "unexpected": c["unexpected_count"],
+                "unexpected %": c["unexpected_percent"],
+                "elements": c["element_count"],
+                "run time": time_label(c["run_time"]),
+            }
+            for c in latest_run(detail.checks)
+        ]
+    )
+    st.markdown("**Latest run** (per suite)")
+    st.dataframe(
+        frame,
+        hide_index=True,
+        width="stretch",
+        column_config={"unexpected %": st.column_config.NumberColumn(format="%.2f %%")},
+    )
