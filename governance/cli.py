@@ -53,13 +53,16 @@ class ExportFormat(StrEnum):
     csv = "csv"
 
 
-def _service(workspace: Path | None) -> MeshgovService:
+def _service(workspace: Path | None, *, ready: bool = True) -> MeshgovService:
+    """The service for the workspace; with `ready`, refuse a store that needs `meshgov init`."""
     configure_telemetry()
     try:
-        return MeshgovService.open(workspace)
-    except WorkspaceError as exc:
-        err.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(2) from exc
+        service = MeshgovService.open(workspace)
+        if ready:
+            service.store.check_ready()
+    except (WorkspaceError, StoreNotInitialised) as exc:
+        raise _fail(str(exc)) from exc
+    return service
 
 
 def _fail(message: str, code: int = 2) -> typer.Exit:
@@ -70,7 +73,7 @@ def _fail(message: str, code: int = 2) -> typer.Exit:
 @app.command()
 def init(workspace: WorkspaceOption = None) -> None:
     """Create the metrics store, or upgrade it to the newest schema."""
-    service = _service(workspace)
+    service = _service(workspace, ready=False)
     before, after = service.init()
     state = "created" if before is None else ("up to date" if before == after else "upgraded")
     out.print(f"store {service.store.display_url}: {state} (schema {after})")
@@ -82,11 +85,7 @@ def register(
     workspace: WorkspaceOption = None,
 ) -> None:
     """Register ODPS product descriptors and the ODCS contracts their ports point to."""
-    service = _service(workspace)
-    try:
-        report = service.register(paths)
-    except StoreNotInitialised as exc:
-        raise _fail(str(exc)) from exc
+    report = _service(workspace).register(paths)
     print_registration(report)
     if not report.ok:
         raise typer.Exit(1)
@@ -127,7 +126,7 @@ def collect(
             reports = [service.collect(type_, path, product)]
         else:
             reports = service.collect_configured()
-    except (StoreNotInitialised, UnknownProduct, UnknownCollector, ValueError) as exc:
+    except (UnknownProduct, UnknownCollector, WorkspaceError) as exc:
         raise _fail(str(exc)) from exc
     if not print_collection(reports):
         raise typer.Exit(1)
@@ -194,9 +193,8 @@ def export_checks(
     """Normalised check results: one JSON object per line, or CSV."""
     service = _service(workspace)
     try:
-        service.store.check_ready()
         rows = service.export_checks(product)
-    except (StoreNotInitialised, UnknownProduct) as exc:
+    except UnknownProduct as exc:
         raise _fail(str(exc)) from exc
     _write_rows(rows, format_, output)
 
@@ -209,10 +207,6 @@ def export_products(
 ) -> None:
     """Registered products: id, name, domain, owner, status, ports."""
     service = _service(workspace)
-    try:
-        service.store.check_ready()
-    except StoreNotInitialised as exc:
-        raise _fail(str(exc)) from exc
     rows = [
         {
             "id": p["id"],
@@ -246,7 +240,7 @@ def demo(
 
     root = (workspace or Path(os.environ.get("MESHGOV_WORKSPACE") or "meshgov-demo")).resolve()
     summary = build_demo(root, seed=seed, days=days)
-    service = _service(root)
+    service = _service(root, ready=False)
     service.init()
     registration = service.register([root / "products"])
     print_registration(registration)
@@ -265,7 +259,7 @@ def serve(
     port: Annotated[int, typer.Option(help="Port for the app.")] = 8501,
 ) -> None:
     """Run the dashboard (Streamlit) on this workspace."""
-    service = _service(workspace)
+    service = _service(workspace, ready=False)
     _serve(service.workspace.root, port)
 
 
