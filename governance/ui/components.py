@@ -54,14 +54,28 @@ def percent(rate: float | None) -> str:
     return NO_EVIDENCE if rate is None else f"{rate:.1%}"
 
 
-def owner_label(product: Mapping[str, Any]) -> str:
-    """The owner as people know them, or a visible 'no owner'."""
+def owner_label(product: Mapping[str, Any], contact: bool = True) -> str:
+    """The owner as people know them (with their contact), or a visible 'no owner'."""
     owner, name = product.get("owner"), product.get("owner_name")
     if not owner and not name:
         return NO_OWNER
-    if owner and name and owner != name:
+    if contact and owner and name and owner != name:
         return f"{name} ({owner})"
     return str(name or owner)
+
+
+def member_label(member: Mapping[str, Any]) -> str:
+    """A team member: name (username) — role."""
+    name, username, role = member.get("name"), member.get("username"), member.get("role")
+    text = f"{name} ({username})" if name and username else str(name or username or "?")
+    return f"{text} — {role}" if role else text
+
+
+def support_label(channel: Mapping[str, Any]) -> str:
+    """A support channel as a Markdown link when it has a URL, with its tool."""
+    label = channel.get("channel") or channel.get("url") or "channel"
+    text = f"[{label}]({channel['url']})" if channel.get("url") else str(label)
+    return f"{text} ({channel['tool']})" if channel.get("tool") else text
 
 
 def day_label(day: date | None) -> str:
@@ -70,13 +84,25 @@ def day_label(day: date | None) -> str:
 
 
 def time_label(moment: datetime | None) -> str:
-    """A UTC timestamp to the minute."""
-    return moment.strftime("%Y-%m-%d %H:%M UTC") if moment else "—"
+    """A UTC timestamp to the minute (column titles say UTC)."""
+    return moment.strftime("%Y-%m-%d %H:%M") if moment else "—"
 
 
 def classification_label(classification: str | None) -> str:
     """A column's classification, with missing ones flagged."""
     return classification or UNCLASSIFIED
+
+
+def records_frame(
+    rows: Iterable[Mapping[str, Any]], fields: Mapping[str, str], missing: str = "—"
+) -> pd.DataFrame:
+    """A table of `fields` (source key → column title) from rows; missing text values shown."""
+    frame = pd.DataFrame([{title: row.get(key) for key, title in fields.items()} for row in rows])
+    frame = frame.reindex(columns=list(fields.values()))
+    for column in frame.columns:
+        if frame[column].dtype == object or pd.api.types.is_string_dtype(frame[column]):
+            frame[column] = frame[column].fillna(missing)
+    return frame
 
 
 # --- product links ----------------------------------------------------------------------
@@ -86,7 +112,9 @@ def product_page_ref() -> st.Page:
     """The product page, as st.navigation registers it (links must match its url_path)."""
     from governance.ui.product import product_page  # the product page imports this module
 
-    return st.Page(product_page, title="Product", icon="📦", url_path=PRODUCT_URL_PATH)
+    return st.Page(
+        product_page, title="Product", icon=":material/inventory_2:", url_path=PRODUCT_URL_PATH
+    )
 
 
 def product_url(product_id: str) -> str:
@@ -99,7 +127,7 @@ def product_link(product_id: str, label: str | None = None) -> None:
     st.page_link(
         product_page_ref(),
         label=label or product_id,
-        icon="📦",
+        icon=":material/inventory_2:",
         query_params={PRODUCT_QUERY_PARAM: product_id},
     )
 
@@ -139,10 +167,11 @@ def pass_rate_chart(trend: pd.DataFrame, color: str | None = None) -> alt.Chart:
     ]
     encoding: dict[str, Any] = {
         "x": alt.X("day:T", title="Day"),
+        # Not pinned at zero: pass rates live near 100 %, where a drop must stay visible.
         "y": alt.Y(
             "pass_rate:Q",
             title="Pass rate",
-            scale=alt.Scale(domain=[0, 1]),
+            scale=alt.Scale(zero=False, domainMax=1, nice=True),
             axis=alt.Axis(format="%"),
         ),
         "tooltip": tooltip,

@@ -79,9 +79,7 @@ def render_kpis(mesh: MeshOverview) -> None:
 def products_per_domain(mesh: MeshOverview) -> pd.DataFrame:
     """Product counts per domain name and evidence state (every domain listed, even empty)."""
     names = {d["id"]: d["name"] or d["id"] for d in mesh.domains}
-    counts: dict[tuple[str, str], int] = {}
-    for domain_id, name in names.items():
-        counts[(name, NO_EVIDENCE)] = 0
+    counts = {(name, NO_EVIDENCE): 0 for name in names.values()}
     for product in mesh.products:
         name = names.get(product["domain_id"], product["domain_id"])
         state = NO_EVIDENCE if product["pass_rate"] is None else "with evidence"
@@ -122,7 +120,7 @@ def product_table(products: Sequence[dict[str, Any]]) -> pd.DataFrame:
                 "link": product_url(p["id"]),
                 "name": p["name"],
                 "domain": p["domain_id"],
-                "owner": owner_label(p),
+                "owner": owner_label(p, contact=False),
                 "status": p["status"],
                 "tier": p["tier"] or "—",
                 "pass_rate": percent(p["pass_rate"]),
@@ -154,6 +152,7 @@ def render_product_table(products: Sequence[dict[str, Any]]) -> None:
         table,
         key=TABLE_KEY,
         hide_index=True,
+        height="content" if len(table) <= 25 else 720,
         on_select="rerun",
         selection_mode="single-row",
         column_order=[c for c in table.columns if c != "id"],

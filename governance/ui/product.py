@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-import pandas as pd
 import streamlit as st
 
 from governance.service import ProductDetail, UnknownProduct
@@ -13,20 +12,40 @@ from governance.ui.components import (
     NO_EVIDENCE,
     PRODUCT_QUERY_PARAM,
     QUALITY_WINDOW_DAYS,
-    UNCLASSIFIED,
     classification_label,
     current_service,
     day_label,
+    member_label,
     owner_label,
     pass_rate_by_day,
     pass_rate_chart,
     percent,
     product_link,
+    records_frame,
+    support_label,
     time_label,
 )
 
 CHOICE_KEY = "product_choice"
-STATUS_ICONS = {"pass": "✅ pass", "fail": "❌ fail"}
+STATUS_LABELS = {"pass": "✔ pass", "fail": "✘ fail"}
+SCHEMA_FIELDS = {
+    "object_name": "object",
+    "name": "column",
+    "logical_type": "logical type",
+    "classification": "classification",
+    "required": "required",
+    "primary_key": "primary key",
+}
+CHECK_FIELDS = {
+    "suite": "suite",
+    "check_name": "check",
+    "column_name": "column",
+    "status": "status",
+    "unexpected_count": "unexpected",
+    "unexpected_percent": "unexpected %",
+    "element_count": "elements",
+    "run_time": "run time (UTC)",
+}
 
 
 def product_page() -> None:
@@ -51,11 +70,15 @@ def product_page() -> None:
         placeholder="Choose a product",
         format_func=lambda product_id: f"{names[product_id]} ({product_id})",
         on_change=_sync_query_param,
+        width=480,
     )
     if chosen is None:
         if not requested:
             st.info("Choose a product to see its owner, contract, lineage and checks.")
         return
+    # Written on every run: a page link to this same page changes the product on the server
+    # but leaves the browser's address bar behind unless the app sends it back.
+    st.query_params[PRODUCT_QUERY_PARAM] = chosen
     try:
         detail = service.product_detail(chosen)
     except UnknownProduct as exc:  # unregistered between the list and the read
@@ -116,27 +139,13 @@ def render_ownership(product: dict[str, Any]) -> None:
         st.markdown(f"**Owner:** {owner}")
     else:
         st.warning("No owner: the descriptor names nobody accountable for this product.")
-    team = product.get("team") or []
-    if team:
-        lines = [
-            f"- {m.get('name') or m.get('username')}"
-            + (f" ({m['username']})" if m.get("name") and m.get("username") else "")
-            + (f" — {m['role']}" if m.get("role") else "")
-            for m in team
-        ]
-        st.markdown("**Team**\n\n" + "\n".join(lines))
-    else:
-        st.caption("No team listed.")
-    support = product.get("support") or []
-    if support:
-        lines = []
-        for channel in support:
-            label = channel.get("channel") or channel.get("url") or "channel"
-            text = f"[{label}]({channel['url']})" if channel.get("url") else label
-            lines.append(f"- {text}" + (f" ({channel['tool']})" if channel.get("tool") else ""))
-        st.markdown("**Support**\n\n" + "\n".join(lines))
-    else:
-        st.caption("No support channel listed.")
+    team = [member_label(member) for member in product.get("team") or []]
+    support = [support_label(channel) for channel in product.get("support") or []]
+    for title, lines in (("Team", team), ("Support", support)):
+        if lines:
+            st.markdown(f"**{title}**\n\n" + "\n".join(f"- {line}" for line in lines))
+        else:
+            st.caption(f"No {title.lower()} listed.")
 
 
 def render_quality_figure(detail: ProductDetail) -> None:
@@ -159,18 +168,8 @@ def render_ports(ports: Sequence[dict[str, Any]]) -> None:
     if not ports:
         st.caption("No ports declared.")
         return
-    frame = pd.DataFrame(
-        [
-            {
-                "kind": p["kind"],
-                "name": p["name"],
-                "version": p["version"],
-                "type": p["type"] or "—",
-                "contract": p["contract_id"] or "—",
-            }
-            for p in ports
-        ]
-    )
+    fields = {"kind": "kind", "name": "name", "version": "version", "type": "type"}
+    frame = records_frame(ports, {**fields, "contract_id": "contract"})
     st.dataframe(frame, hide_index=True, width="stretch")
 
 
@@ -180,59 +179,40 @@ def render_contracts(contracts: Sequence[dict[str, Any]]) -> None:
         st.caption("No contract registered for this product's output ports.")
         return
     for contract in contracts:
-        title = contract.get("name") or contract["id"]
-        st.markdown(
-            f"**{title}** · `{contract['id']}` v{contract['version']} · {contract['status']}"
-        )
+        name = f"**{contract['name']}** · " if contract.get("name") else ""
+        st.markdown(f"{name}`{contract['id']}` v{contract['version']} · {contract['status']}")
         columns = contract.get("columns") or []
         unclassified = [
             f"{c['object_name']}.{c['name']}" for c in columns if not c["classification"]
         ]
         if unclassified:
             st.warning(
-                f"{UNCLASSIFIED}: {len(unclassified)} column(s) have no classification: "
-                + ", ".join(unclassified)
+                f"{len(unclassified)} column(s) unclassified, with no classification in the "
+                "contract: " + ", ".join(unclassified),
+                icon=":material/warning:",
             )
         if not columns:
             st.caption("The contract declares no schema.")
             continue
-        frame = pd.DataFrame(
-            [
-                {
-                    "object": c["object_name"],
-                    "column": c["name"],
-                    "logical type": c["logical_type"] or "—",
-                    "classification": classification_label(c["classification"]),
-                    "required": c["required"],
-                    "primary key": c["primary_key"],
-                }
-                for c in columns
-            ]
-        )
+        schema = [
+            {**c, "classification": classification_label(c["classification"])} for c in columns
+        ]
+        frame = records_frame(schema, SCHEMA_FIELDS)
         st.dataframe(frame, hide_index=True, width="stretch")
 
 
 def render_lineage(lineage: dict[str, list[dict[str, Any]]]) -> None:
-    """Upstream and downstream neighbours, each linking to that product's page."""
-    upstream, downstream = st.columns(2)
-    with upstream:
-        st.markdown("**Upstream** (this product reads from)")
-        for edge in lineage.get("upstream", []):
-            product_link(
-                edge["upstream_product"],
-                f"{edge['upstream_product']} · {edge['upstream_port']} → {edge['downstream_port']}",
-            )
-        if not lineage.get("upstream"):
-            st.caption("No upstream products.")
-    with downstream:
-        st.markdown("**Downstream** (reads from this product)")
-        for edge in lineage.get("downstream", []):
-            product_link(
-                edge["downstream_product"],
-                f"{edge['downstream_product']} · {edge['downstream_port']} ← {edge['upstream_port']}",
-            )
-        if not lineage.get("downstream"):
-            st.caption("No downstream products.")
+    """Upstream and downstream neighbours (product and ports), each linking to its page."""
+    sides = {"upstream": "this product reads from", "downstream": "reads from this product"}
+    for column, (side, meaning) in zip(st.columns(2), sides.items(), strict=True):
+        with column:
+            st.markdown(f"**{side.capitalize()}** ({meaning})")
+            for edge in lineage.get(side, []):
+                neighbour = edge[f"{side}_product"]
+                ports = f"{edge['upstream_port']} → {edge['downstream_port']}"
+                product_link(neighbour, f"{neighbour} · {ports}")
+            if not lineage.get(side):
+                st.caption(f"No {side} products.")
 
 
 def latest_run(checks: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -256,25 +236,20 @@ def render_checks(detail: ProductDetail) -> None:
             width="stretch",
             alt="Line chart of this product's pass rate per day",
         )
-    frame = pd.DataFrame(
-        [
-            {
-                "suite": c["suite"],
-                "check": c["check_name"],
-                "column": c["column_name"] or "—",
-                "status": STATUS_ICONS.get(c["status"], c["status"]),
-                "unexpected": c["unexpected_count"],
-                "unexpected %": c["unexpected_percent"],
-                "elements": c["element_count"],
-                "run time": time_label(c["run_time"]),
-            }
-            for c in latest_run(detail.checks)
-        ]
-    )
+    latest = [
+        {
+            **c,
+            "status": STATUS_LABELS.get(c["status"], c["status"]),
+            "run_time": time_label(c["run_time"]),
+        }
+        for c in latest_run(detail.checks)
+    ]
+    frame = records_frame(latest, CHECK_FIELDS)
     st.markdown("**Latest run** (per suite)")
     st.dataframe(
         frame,
         hide_index=True,
         width="stretch",
+        placeholder="—",
         column_config={"unexpected %": st.column_config.NumberColumn(format="%.2f %%")},
     )

@@ -1,0 +1,69 @@
+"""meshgov's dashboard: `meshgov serve` (or `streamlit run app.py`) on a workspace."""
+
+from __future__ import annotations
+
+import streamlit as st
+from sqlalchemy.exc import OperationalError
+
+from governance.config import WorkspaceError
+from governance.service import MeshgovService
+from governance.store import StoreNotInitialised
+from governance.ui.components import OVERVIEW_URL_PATH, current_service, product_page_ref
+from governance.ui.overview import overview_page
+
+
+def ready_service() -> MeshgovService | None:
+    """The workspace's service with a current store, or None after showing what to do."""
+    try:
+        service = current_service()
+    except WorkspaceError as exc:
+        st.error(f"The workspace file cannot be read: {exc}")
+        return None
+    describe_workspace(service)
+    try:
+        service.store.check_ready()
+    except StoreNotInitialised as exc:
+        st.error(
+            f"The metrics store is not ready: {exc}.\n\n"
+            "Run `meshgov init` in the workspace (then `meshgov register` and `meshgov collect`), "
+            "or `meshgov demo` to build and load the demo mesh."
+        )
+        return None
+    except OperationalError as exc:
+        st.error(
+            f"Cannot reach the metrics store {service.store.display_url}: {exc.orig}. "
+            "Check MESHGOV_DB_URL or `store.url` in meshgov.yaml."
+        )
+        return None
+    return service
+
+
+def describe_workspace(service: MeshgovService) -> None:
+    """Which mesh and which store this app shows, in the sidebar."""
+    st.sidebar.markdown(f"**Workspace:** {service.workspace.name}")
+    st.sidebar.caption(f"Store: `{service.store.display_url}`")
+
+
+def main() -> None:
+    """Set up the page, check the store, and run the selected page."""
+    st.set_page_config(page_title="meshgov", page_icon=":material/hub:", layout="wide")
+    service = ready_service()
+    if service is None:
+        st.stop()
+    pages = st.navigation(
+        [
+            st.Page(
+                overview_page,
+                title="Mesh overview",
+                icon=":material/hub:",
+                url_path=OVERVIEW_URL_PATH,
+                default=True,
+            ),
+            product_page_ref(),
+        ]
+    )
+    pages.run()
+
+
+if __name__ == "__main__":  # streamlit runs this file as __main__
+    main()
