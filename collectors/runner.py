@@ -31,6 +31,7 @@ class CollectReport:
 
     run_id: str
     collector: str
+    product_id: str | None = None
     outcomes: list[FileOutcome] = field(default_factory=list)
 
     @property
@@ -81,7 +82,7 @@ def run_collector(
     product_id: str | None = None,
 ) -> CollectReport:
     """Collect every file under `paths` with one collector; never stops at a bad file."""
-    report = CollectReport(run_id=str(uuid.uuid4()), collector=collector.name)
+    report = CollectReport(str(uuid.uuid4()), collector.name, product_id)
     with tracer().start_as_current_span("meshgov.collect") as span:
         span.set_attribute("meshgov.collector", collector.name)
         for path, root in discover_files(paths, collector.file_suffixes):

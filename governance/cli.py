@@ -7,7 +7,6 @@ import importlib.util
 import io
 import json
 import os
-import subprocess
 import sys
 from collections.abc import Iterable
 from enum import StrEnum
@@ -20,7 +19,7 @@ from rich.table import Table
 
 from collectors import UnknownCollector, available_collectors
 from collectors.runner import CollectReport
-from governance.config import WorkspaceError
+from governance.config import Workspace, WorkspaceError, default_db_url
 from governance.registration import RegistrationReport
 from governance.service import MeshgovService, UnknownProduct
 from governance.store import StoreNotInitialised
@@ -137,8 +136,9 @@ def print_collection(reports: Iterable[CollectReport]) -> bool:
     all_ok = True
     for report in reports:
         statuses = [o.status for o in report.outcomes]
+        target = f" → {report.product_id}" if report.product_id else " (unattributed)"
         out.print(
-            f"{report.collector}: {len(statuses)} file(s): {statuses.count('ok')} read, "
+            f"{report.collector}{target}: {len(statuses)} file(s): {statuses.count('ok')} read, "
             f"{statuses.count('unchanged')} unchanged, {statuses.count('skipped')} skipped "
             f"(not evidence), {statuses.count('refused')} refused; "
             f"{report.records_read} record(s) read, {report.records_new} new"
@@ -238,9 +238,17 @@ def demo(
     """Build the demo mesh (a music-streaming company), load it, and open the app."""
     from governance.demo import build_demo
 
+    configure_telemetry()
     root = (workspace or Path(os.environ.get("MESHGOV_WORKSPACE") or "meshgov-demo")).resolve()
-    summary = build_demo(root, seed=seed, days=days)
-    service = _service(root, ready=False)
+    try:
+        summary = build_demo(root, seed=seed, days=days)
+    except ValueError as exc:
+        raise _fail(str(exc)) from exc
+    # The demo wipes and refills its store, so it only ever uses its own embedded one.
+    if os.environ.get("MESHGOV_DB_URL"):
+        err.print("note: the demo uses its own SQLite store; MESHGOV_DB_URL is ignored")
+    demo_workspace = Workspace(root=root, db_url=default_db_url(root))
+    service = MeshgovService(demo_workspace)
     service.init()
     registration = service.register([root / "products"])
     print_registration(registration)
@@ -250,7 +258,7 @@ def demo(
     if not (registration.ok and collected):
         raise _fail("the demo did not load cleanly; see the refusals above", 1)
     if serve_app:
-        _serve(root, port)
+        _serve(demo_workspace, port)
 
 
 @app.command()
@@ -260,18 +268,25 @@ def serve(
 ) -> None:
     """Run the dashboard (Streamlit) on this workspace."""
     service = _service(workspace, ready=False)
-    _serve(service.workspace.root, port)
+    _serve(service.workspace, port)
 
 
-def _serve(root: Path, port: int) -> None:
+def _serve(workspace: Workspace, port: int) -> None:
     spec = importlib.util.find_spec("app")
     if spec is None or spec.origin is None:
         raise _fail("app.py is not installed; reinstall meshgov with pip install -e .")
-    env = {**os.environ, "MESHGOV_WORKSPACE": str(root)}
+    env = {
+        **os.environ,
+        "MESHGOV_WORKSPACE": str(workspace.root),
+        "MESHGOV_DB_URL": workspace.db_url,
+    }
     command = [sys.executable, "-m", "streamlit", "run", spec.origin, "--server.port", str(port)]
     command += ["--server.headless", "true", "--browser.gatherUsageStats", "false"]
     out.print(f"serving http://localhost:{port} (Ctrl+C to stop)")
-    raise typer.Exit(subprocess.call(command, env=env))
+    sys.stdout.flush()
+    sys.stderr.flush()
+    # exec, not a child process: signals reach Streamlit and nothing is left holding the port.
+    os.execve(sys.executable, command, env)
 
 
 if __name__ == "__main__":

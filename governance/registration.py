@@ -182,7 +182,7 @@ def _register_product(
 
 def _register_loose_contracts(
     store: Store,
-    contracts: dict[str, Contract],
+    contracts: dict[str, list[Contract]],
     products: list[Product],
     report: RegistrationReport,
 ) -> None:

@@ -38,7 +38,7 @@ class ProductDetail:
     ports: list[dict[str, Any]]
     contracts: list[dict[str, Any]]
     lineage: dict[str, list[dict[str, Any]]]
-    checks: list[dict[str, Any]]
+    checks: list[dict[str, Any]]  # every check of each suite's latest run
     daily_pass_rate: list[dict[str, Any]]
     quality: read_models.QualityFigure
 
@@ -126,7 +126,7 @@ class MeshgovService:
                 ports=read_models.product_ports(connection, product_id),
                 contracts=read_models.product_contracts(connection, product_id),
                 lineage=read_models.product_lineage(connection, product_id),
-                checks=read_models.latest_checks(connection, product_id),
+                checks=read_models.latest_run_checks(connection, product_id),
                 daily_pass_rate=read_models.daily_pass_rate(connection, product_id),
                 quality=read_models.quality_figures(connection)[product_id],
             )

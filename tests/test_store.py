@@ -84,3 +84,10 @@ def test_workspace_resolution_order(tmp_path, monkeypatch):
     assert resolve_workspace().db_url == "sqlite:////elsewhere/x.db"
     monkeypatch.setenv("MESHGOV_DB_URL", "postgresql+psycopg://u@h/db")
     assert resolve_workspace().db_url == "postgresql+psycopg://u@h/db"
+
+
+def test_checking_a_missing_sqlite_store_creates_nothing(tmp_path):
+    store = Store(f"sqlite:///{tmp_path / '.meshgov' / 'meshgov.db'}")
+    with pytest.raises(StoreNotInitialised):
+        store.check_ready()
+    assert list(tmp_path.iterdir()) == []

@@ -8,7 +8,13 @@ from contextlib import contextmanager
 from sqlalchemy import Connection, Engine
 from sqlalchemy.engine import make_url
 
-from governance.store.database import current_revision, head_revision, make_engine, upgrade
+from governance.store.database import (
+    current_revision,
+    head_revision,
+    make_engine,
+    sqlite_file,
+    upgrade,
+)
 
 
 class StoreNotInitialised(RuntimeError):
@@ -38,7 +44,9 @@ class Store:
 
     def check_ready(self) -> None:
         """Refuse to work on a store that is missing or behind the code's migrations."""
-        revision = current_revision(self.engine)
+        database = sqlite_file(self.url)
+        # Looking must not create: connecting to a missing SQLite file would make an empty one.
+        revision = None if database and not database.exists() else current_revision(self.engine)
         if revision != head_revision():
             state = "has no meshgov schema" if revision is None else f"is at {revision}"
             raise StoreNotInitialised(

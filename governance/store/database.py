@@ -17,11 +17,7 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 
 def make_engine(url: str) -> Engine:
     """An engine for the store; SQLite gets WAL, foreign keys and a busy timeout."""
-    parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite":
-        database = parsed.database
-        if database and database != ":memory:":
-            Path(database).parent.mkdir(parents=True, exist_ok=True)
+    if make_url(url).get_backend_name() == "sqlite":
         engine = create_engine(url, connect_args={"timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
@@ -56,8 +52,19 @@ def current_revision(engine: Engine) -> str | None:
         return MigrationContext.configure(connection).get_current_revision()
 
 
+def sqlite_file(url: str) -> Path | None:
+    """The database file of a SQLite URL (None for other backends and in-memory SQLite)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return Path(parsed.database)
+
+
 def upgrade(engine: Engine) -> tuple[str | None, str]:
     """Create or upgrade the store to the newest migration; returns (before, after)."""
+    database = sqlite_file(engine.url.render_as_string(hide_password=False))
+    if database is not None:
+        database.parent.mkdir(parents=True, exist_ok=True)
     before = current_revision(engine)
     config = _alembic_config()
     with engine.begin() as connection:

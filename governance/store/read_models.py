@@ -117,15 +117,28 @@ def product_lineage(connection: Connection, product_id: str) -> dict[str, list[d
     return {"upstream": upstream, "downstream": downstream}
 
 
-def latest_checks(
-    connection: Connection, product_id: str, limit: int = 200
-) -> list[dict[str, Any]]:
-    """A product's most recent check results, newest first."""
+def latest_run_checks(connection: Connection, product_id: str) -> list[dict[str, Any]]:
+    """Per suite (and tool), every check of its most recent run; failures first."""
+    newest = (
+        select(
+            check_results.c.source_tool,
+            check_results.c.suite,
+            func.max(check_results.c.run_time).label("run_time"),
+        )
+        .where(check_results.c.product_id == product_id)
+        .group_by(check_results.c.source_tool, check_results.c.suite)
+        .subquery()
+    )
     query = (
         select(check_results)
+        .join(
+            newest,
+            (newest.c.source_tool == check_results.c.source_tool)
+            & (newest.c.suite == check_results.c.suite)
+            & (newest.c.run_time == check_results.c.run_time),
+        )
         .where(check_results.c.product_id == product_id)
-        .order_by(check_results.c.run_time.desc(), check_results.c.id)
-        .limit(limit)
+        .order_by(check_results.c.success, check_results.c.suite, check_results.c.check_name)
     )
     return [dict(row._mapping) for row in connection.execute(query)]
 
@@ -185,6 +198,9 @@ def daily_pass_rate(
     return rows
 
 
+QUALITY_WINDOW_DAYS = 7
+
+
 @dataclass(frozen=True)
 class QualityFigure:
     """A first health figure from quality evidence alone (the engine replaces it later)."""
@@ -193,9 +209,12 @@ class QualityFigure:
     pass_rate: float | None  # None: no evidence, never shown as healthy
     checks: int
     last_day: date | None
+    window_days: int = QUALITY_WINDOW_DAYS
 
 
-def quality_figures(connection: Connection, window_days: int = 7) -> dict[str, QualityFigure]:
+def quality_figures(
+    connection: Connection, window_days: int = QUALITY_WINDOW_DAYS
+) -> dict[str, QualityFigure]:
     """Per product: pass rate over the last `window_days` days of that product's evidence."""
     newest = dict(
         connection.execute(
@@ -219,6 +238,7 @@ def quality_figures(connection: Connection, window_days: int = 7) -> dict[str, Q
             pass_rate=passed / checks if checks else None,
             checks=checks,
             last_day=newest.get(product_id),
+            window_days=window_days,
         )
     return figures
 

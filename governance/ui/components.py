@@ -21,7 +21,6 @@ PRODUCT_QUERY_PARAM = "product"
 NO_EVIDENCE = "no evidence"
 NO_OWNER = "— no owner —"
 UNCLASSIFIED = "⚠ unclassified"
-QUALITY_WINDOW_DAYS = 7  # read_models.quality_figures' default window
 
 
 # --- service access ---------------------------------------------------------------------

@@ -9,9 +9,9 @@ import pandas as pd
 import streamlit as st
 
 from governance.service import MeshOverview
+from governance.store.read_models import QUALITY_WINDOW_DAYS
 from governance.ui.components import (
     NO_EVIDENCE,
-    QUALITY_WINDOW_DAYS,
     current_service,
     day_label,
     open_product,

@@ -11,7 +11,6 @@ from governance.service import ProductDetail, UnknownProduct
 from governance.ui.components import (
     NO_EVIDENCE,
     PRODUCT_QUERY_PARAM,
-    QUALITY_WINDOW_DAYS,
     classification_label,
     current_service,
     day_label,
@@ -152,7 +151,7 @@ def render_quality_figure(detail: ProductDetail) -> None:
     """The first health figure: pass rate over the last days of this product's evidence."""
     quality = detail.quality
     st.metric(
-        f"Quality pass rate (last {QUALITY_WINDOW_DAYS} days of evidence)",
+        f"Quality pass rate (last {quality.window_days} days of evidence)",
         percent(quality.pass_rate),
         border=True,
         help="A first health figure from quality checks only; the health score replaces it.",
@@ -215,16 +214,6 @@ def render_lineage(lineage: dict[str, list[dict[str, Any]]]) -> None:
                 st.caption(f"No {side} products.")
 
 
-def latest_run(checks: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Per suite, the checks of its most recent run (failures first)."""
-    newest: dict[tuple[str, str], Any] = {}
-    for check in checks:
-        suite = (check["source_tool"], check["suite"])
-        newest[suite] = max(newest.get(suite, check["run_time"]), check["run_time"])
-    latest = [c for c in checks if c["run_time"] == newest[(c["source_tool"], c["suite"])]]
-    return sorted(latest, key=lambda c: (c["success"], c["suite"], c["check_name"]))
-
-
 def render_checks(detail: ProductDetail) -> None:
     """The pass-rate trend and the latest run's checks."""
     if not detail.checks:
@@ -242,7 +231,7 @@ def render_checks(detail: ProductDetail) -> None:
             "status": STATUS_LABELS.get(c["status"], c["status"]),
             "run_time": time_label(c["run_time"]),
         }
-        for c in latest_run(detail.checks)
+        for c in detail.checks
     ]
     frame = records_frame(latest, CHECK_FIELDS)
     st.markdown("**Latest run** (per suite)")
