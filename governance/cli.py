@@ -9,6 +9,7 @@ import json
 import os
 import sys
 from collections.abc import Iterable
+from dataclasses import replace
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -19,7 +20,7 @@ from rich.table import Table
 
 from collectors import UnknownCollector, available_collectors
 from collectors.runner import CollectReport
-from governance.config import Workspace, WorkspaceError, default_db_url
+from governance.config import Workspace, WorkspaceError, default_db_url, resolve_workspace
 from governance.registration import RegistrationReport
 from governance.service import MeshgovService, UnknownProduct
 from governance.store import StoreNotInitialised
@@ -247,7 +248,7 @@ def demo(
     # The demo wipes and refills its store, so it only ever uses its own embedded one.
     if os.environ.get("MESHGOV_DB_URL"):
         err.print("note: the demo uses its own SQLite store; MESHGOV_DB_URL is ignored")
-    demo_workspace = Workspace(root=root, db_url=default_db_url(root))
+    demo_workspace = replace(resolve_workspace(root), db_url=default_db_url(root))
     service = MeshgovService(demo_workspace)
     service.init()
     registration = service.register([root / "products"])
