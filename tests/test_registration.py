@@ -183,3 +183,13 @@ def test_missing_path_and_duplicate_ids_are_refused(service, mesh_copy, tmp_path
     assert problems[1].startswith("product 'orders' is also declared in ")
     # one of the twins registers (the first found); the other is refused, naming the first
     assert sorted(report.registered) == ["orders", "revenue"]
+
+
+def test_inputs_no_product_serves_are_listed_as_sources(service, mesh_dir):
+    service.register([mesh_dir])
+    lineage = service.product_detail("orders").lineage
+    assert lineage["upstream"] == []
+    assert lineage["sources"] == [
+        {"port": "shop-events", "contract_id": "shop-events-contract", "contract_name": None}
+    ]
+    assert service.product_detail("revenue").lineage["sources"] == []

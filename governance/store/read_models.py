@@ -102,7 +102,11 @@ def product_contracts(connection: Connection, product_id: str) -> list[dict[str,
 
 
 def product_lineage(connection: Connection, product_id: str) -> dict[str, list[dict[str, Any]]]:
-    """Upstream and downstream neighbours of a product."""
+    """Upstream and downstream neighbours of a product, and the sources no product serves.
+
+    "sources" are input ports whose contract no registered product serves: operational
+    systems (or products not registered yet), shown so lineage never silently ends.
+    """
     query = select(lineage_edges).where(
         or_(
             lineage_edges.c.upstream_product == product_id,
@@ -114,7 +118,22 @@ def product_lineage(connection: Connection, product_id: str) -> dict[str, list[d
     for edge in connection.execute(query):
         record = dict(edge._mapping)
         (upstream if edge.downstream_product == product_id else downstream).append(record)
-    return {"upstream": upstream, "downstream": downstream}
+    served = select(ports.c.contract_id).where(
+        ports.c.kind == "output", ports.c.contract_id.is_not(None)
+    )
+    sources_query = (
+        select(ports.c.name, ports.c.contract_id, func.max(contracts.c.name).label("contract_name"))
+        .select_from(ports.outerjoin(contracts, contracts.c.id == ports.c.contract_id))
+        .where(ports.c.product_id == product_id, ports.c.kind == "input")
+        .where(ports.c.contract_id.not_in(served))
+        .group_by(ports.c.name, ports.c.contract_id)
+        .order_by(ports.c.name)
+    )
+    sources = [
+        {"port": row.name, "contract_id": row.contract_id, "contract_name": row.contract_name}
+        for row in connection.execute(sources_query)
+    ]
+    return {"upstream": upstream, "downstream": downstream, "sources": sources}
 
 
 def latest_run_checks(connection: Connection, product_id: str) -> list[dict[str, Any]]:

@@ -212,6 +212,13 @@ def render_lineage(lineage: dict[str, list[dict[str, Any]]]) -> None:
                 product_link(neighbour, f"{neighbour} · {ports}")
             if not lineage.get(side):
                 st.caption(f"No {side} products.")
+            if side == "upstream":
+                for source in lineage.get("sources", []):
+                    name = source["contract_name"] or source["contract_id"]
+                    st.markdown(
+                        f"{name} · `{source['contract_id']}` → {source['port']} "
+                        "*(source system, not a registered product)*"
+                    )
 
 
 def render_checks(detail: ProductDetail) -> None:

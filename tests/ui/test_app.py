@@ -243,3 +243,11 @@ def test_product_table_puts_no_evidence_then_worst_first():
     assert list(table["id"]) == ["none", "bad", "good"]
     assert list(table["pass_rate"]) == [NO_EVIDENCE, "50.0%", "99.0%"]
     assert table.loc[0, "owner"] == NO_OWNER
+
+
+def test_source_systems_show_where_lineage_leaves_the_mesh(overview: AppTest):
+    at = open_product(overview, "artist-onboarding")
+    assert not at.exception
+    page = texts(at)
+    assert "source system, not a registered product" in page
+    assert "No upstream products." in page
