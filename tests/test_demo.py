@@ -14,16 +14,15 @@ from typer.testing import CliRunner
 from collectors.great_expectations import parse_gx_time
 from governance.cli import app
 from governance.demo import build_demo
-from governance.demo_evidence import (
+from governance.demo.data import break_rows, daily_batch, run_time
+from governance.demo.evidence import (
     GxValidator,
-    break_rows,
-    daily_batch,
     evaluate_expectation,
     fingerprint,
-    run_time,
     synthesised_validation,
 )
-from governance.demo_mesh import PRODUCTS, DemoProduct
+from governance.demo.mesh import PRODUCTS
+from governance.demo.spec import DemoProduct
 from governance.service import MeshgovService
 
 PERSONAL_UNCLASSIFIED = {"email", "ip_address", "search_query"}

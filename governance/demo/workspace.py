@@ -1,6 +1,6 @@
 """`meshgov demo`: write the Harmonia Music demo workspace (descriptors, contracts, evidence).
 
-The mesh is declared in demo_mesh, its evidence made in demo_evidence; this module turns the
+The mesh is declared in demo.mesh, its evidence made in demo.evidence; this module turns the
 declarations into ODPS and ODCS files and decides what may be overwritten. Descriptors and
 contracts depend on nothing random, so they are byte-identical from build to build; check
 outcomes depend only on `seed` and `today`.
@@ -16,16 +16,9 @@ from typing import Any
 import yaml
 
 from governance.config import STORE_DIR, WORKSPACE_FILE
-from governance.demo_evidence import write_evidence
-from governance.demo_mesh import (
-    CHAT_URL,
-    PRODUCTS,
-    SYSTEMS,
-    TICKETS_URL,
-    ContractSpec,
-    DemoProduct,
-    Expectation,
-)
+from governance.demo.evidence import write_evidence
+from governance.demo.mesh import PRODUCTS, SYSTEMS
+from governance.demo.spec import CHAT_URL, TICKETS_URL, ContractSpec, DemoProduct, Expectation
 
 DEMO_NAME = "Harmonia Music (demo)"
 # What a rebuild replaces; anything else a person put in the folder stays.
