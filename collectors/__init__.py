@@ -8,18 +8,31 @@ own collectors are registered there by its pyproject.toml, exactly like a third 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
 from functools import cache
 from importlib.metadata import entry_points
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
+# ProductDirectory is re-exported: collectors receive it in their SourceContext.
+from governance.model import ProductDirectory as ProductDirectory
 from governance.model import Record
+from governance.model import normalise_alias as normalise_alias
 
 ENTRY_POINT_GROUP = "meshgov.collectors"
 
 
 class CollectorParseError(ValueError):
-    """The file cannot be read as this collector's format; the message says why."""
+    """The file cannot be read as this collector's format; the message says why.
+
+    `position` says where (e.g. "line 12", "Records[3]") when the format has positions.
+    """
+
+    def __init__(self, reason: str, position: str | None = None) -> None:
+        self.reason = reason
+        self.position = position
+        super().__init__(f"{position}: {reason}" if position else reason)
 
 
 class NotEvidence(ValueError):
@@ -33,6 +46,16 @@ class SourceContext:
     path: str  # as shown to people and stored as the record's source
     product_id: str | None = None  # from --product or the source's configuration
     relative_path: str | None = None  # path below the collected folder, for layout hints
+    directory: ProductDirectory = field(default_factory=ProductDirectory)
+    options: Mapping[str, Any] = field(default_factory=dict)  # the source's `options:`
+    fetched_at: datetime | None = None  # when the runner read or scraped the bytes (UTC)
+
+    def attribute(self, *candidates: str | None) -> str | None:
+        """The source's product if it has one, else the first candidate the directory knows.
+
+        What matches no product returns None: the record is kept unattributed, never dropped.
+        """
+        return self.product_id or self.directory.product_for(*candidates)
 
 
 @runtime_checkable
@@ -43,9 +66,21 @@ class Collector(Protocol):
     description: str
     file_suffixes: tuple[str, ...]
 
-    def parse(self, content: bytes, source: SourceContext) -> list[Record]:
+    def parse(self, content: bytes, source: SourceContext) -> list[Record] | Parsed:
         """Turn one file into records; raise CollectorParseError for what it cannot read."""
         ...
+
+
+@dataclass
+class Parsed:
+    """A partial read: the records that could be read, and what was refused and where.
+
+    Line-oriented formats (JSON lines, log files) return this so that one bad line costs
+    that line, not the file. A parser that can read nothing raises CollectorParseError.
+    """
+
+    records: list[Record] = field(default_factory=list)
+    problems: list[CollectorParseError] = field(default_factory=list)
 
 
 class UnknownCollector(LookupError):
@@ -53,17 +88,34 @@ class UnknownCollector(LookupError):
 
 
 @cache
+def _load_registry() -> tuple[dict[str, type[Collector]], dict[str, str]]:
+    found: dict[str, type[Collector]] = {}
+    broken: dict[str, str] = {}
+    for entry_point in entry_points(group=ENTRY_POINT_GROUP):
+        try:
+            found[entry_point.name] = entry_point.load()
+        except Exception as exc:  # a broken plugin must not take the other collectors down
+            broken[entry_point.name] = f"{entry_point.value}: {type(exc).__name__}: {exc}"
+    return found, broken
+
+
 def available_collectors() -> dict[str, type[Collector]]:
     """Installed collector classes by name, from the entry point group (loaded lazily)."""
-    found: dict[str, type[Collector]] = {}
-    for entry_point in entry_points(group=ENTRY_POINT_GROUP):
-        found[entry_point.name] = entry_point.load()
-    return found
+    return dict(_load_registry()[0])
+
+
+def broken_collectors() -> dict[str, str]:
+    """Collectors that are registered but failed to load, with the reason."""
+    return dict(_load_registry()[1])
 
 
 def get_collector(name: str) -> Collector:
     """An instance of the collector registered under `name`."""
-    collectors = available_collectors()
+    collectors, broken = _load_registry()
+    if name in broken:
+        raise UnknownCollector(
+            f"collector {name!r} is installed but failed to load: {broken[name]}"
+        )
     if name not in collectors:
         known = ", ".join(sorted(collectors)) or "none (is meshgov installed with pip?)"
         raise UnknownCollector(f"no collector named {name!r}; installed: {known}")

@@ -1,47 +1,75 @@
-"""The runner: reads source files, hands them to a collector, writes what comes back.
+"""The runner: reads sources, hands each file to its collector, writes what comes back.
 
-Each file is parsed and written in its own transaction, so one bad file is recorded as a
-refusal (file and reason in collector_runs) and the rest of the batch still lands.
+- Incremental: a file whose size and mtime (or, for a URL, ETag/Last-Modified) match its
+  watermark is not read; a file read again with the same content hash is not parsed.
+- Batched: records of many files are written in one transaction; if the store refuses a
+  batch, its files are written one by one so that only the offending file is refused.
+- Isolated: a bad file, a failing collector or an unreachable URL is recorded with its
+  reason and the run goes on. Every source gets a collector_runs row, every file a
+  collector_files row (unchanged files are only counted).
 """
 
 from __future__ import annotations
 
+import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from collectors import Collector, CollectorParseError, NotEvidence, SourceContext
-from governance.descriptors import sha256_of
-from governance.model import CheckResult, Record
-from governance.store import Store
-from governance.store.evidence import (
-    FileOutcome,
-    already_collected,
-    log_collector_file,
-    write_check_results,
+from opentelemetry.trace import Status, StatusCode
+from sqlalchemy import Connection
+
+from collectors import (
+    Collector,
+    CollectorParseError,
+    NotEvidence,
+    Parsed,
+    SourceContext,
+    UnknownCollector,
+    get_collector,
 )
+from collectors.fetch import FetchError, fetch
+from collectors.sources import Shard, Source, expand
+from governance.descriptors import sha256_of
+from governance.model import ProductDirectory, Record
+from governance.store import Store
+from governance.store.collector_log import (
+    FileOutcome,
+    Watermark,
+    load_watermarks,
+    log_source_run,
+    save_watermarks,
+)
+from governance.store.directory import build_directory
+from governance.store.evidence import record_key, write_records
 from governance.store.types import utcnow
-from governance.telemetry import tracer
+from governance.telemetry import collector_instruments, tracer
+
+BATCH_RECORDS = 20_000
+MAX_PROBLEMS_SHOWN = 5
 
 
 @dataclass
-class CollectReport:
-    """What one collector run did, file by file."""
+class SourceReport:
+    """What one source gave in one run."""
 
-    run_id: str
-    collector: str
-    product_id: str | None = None
+    source: Source
     outcomes: list[FileOutcome] = field(default_factory=list)
+    error: str | None = None
+
+    def count(self, *statuses: str) -> int:
+        """How many files ended in one of `statuses`."""
+        return sum(1 for o in self.outcomes if o.status in statuses)
 
     @property
     def refused(self) -> list[FileOutcome]:
-        """Files that could not be read, with their reasons."""
-        return [o for o in self.outcomes if o.status == "refused"]
+        """Files refused whole or in part, with their reasons."""
+        return [o for o in self.outcomes if o.status in ("refused", "partial")]
 
     @property
     def records_read(self) -> int:
-        """Records parsed from all files read."""
+        """Records parsed from the files read."""
         return sum(o.records_read for o in self.outcomes)
 
     @property
@@ -51,94 +79,319 @@ class CollectReport:
 
     @property
     def ok(self) -> bool:
-        """True when no file was refused."""
-        return not self.refused
+        """Nothing refused and the source itself could be read."""
+        return self.error is None and not self.refused
 
 
-def discover_files(paths: Sequence[Path], suffixes: Sequence[str]) -> list[tuple[Path, Path]]:
-    """(file, root) pairs: a file as given, a folder searched recursively for the suffixes."""
-    found: list[tuple[Path, Path]] = []
-    for path in paths:
-        if path.is_dir():
-            for candidate in sorted(path.rglob("*")):
-                if candidate.is_file() and candidate.name.lower().endswith(tuple(suffixes)):
-                    found.append((candidate, path))
-        else:
-            found.append((path, path))
-    return found
+@dataclass
+class RunReport:
+    """One `meshgov collect`: a report per source."""
+
+    run_id: str
+    sources: list[SourceReport] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """True when every source was read in full."""
+        return all(s.ok for s in self.sources)
+
+    @property
+    def records_new(self) -> int:
+        """New records over all sources."""
+        return sum(s.records_new for s in self.sources)
 
 
-def write_records(store: Store, records: Sequence[Record]) -> int:
-    """Write parsed records; returns how many were new. One place to add record kinds."""
-    checks = [r for r in records if isinstance(r, CheckResult)]
-    with store.begin() as connection:
-        return write_check_results(connection, checks)
+Progress = Callable[[str, int], None]  # (event, amount): "files" adds to the total, "done" advances
 
 
-def run_collector(
+@dataclass
+class _Pending:
+    """A parsed file whose records wait for the batch to be written."""
+
+    path: str
+    outcome: FileOutcome
+    records: list[Record]
+    keys: list[str]
+    watermark: Watermark | None
+
+
+def run_sources(
     store: Store,
-    collector: Collector,
-    paths: Sequence[Path],
-    product_id: str | None = None,
-) -> CollectReport:
-    """Collect every file under `paths` with one collector; never stops at a bad file."""
-    report = CollectReport(str(uuid.uuid4()), collector.name, product_id)
-    with tracer().start_as_current_span("meshgov.collect") as span:
-        span.set_attribute("meshgov.collector", collector.name)
-        for path, root in discover_files(paths, collector.file_suffixes):
-            report.outcomes.append(_collect_file(store, collector, path, root, product_id, report))
-        span.set_attribute("meshgov.files", len(report.outcomes))
-        span.set_attribute("meshgov.refused", len(report.refused))
+    sources: Sequence[Source],
+    *,
+    shard: Shard | None = None,
+    base: Path | None = None,
+    progress: Progress | None = None,
+) -> RunReport:
+    """Collect every source (this shard's files of it); never stops at a bad one."""
+    shard = shard or Shard()
+    report = RunReport(run_id=str(uuid.uuid4()))
+    with store.read() as connection:
+        directory = build_directory(connection)
+    with tracer().start_as_current_span("meshgov.collect.run") as span:
+        span.set_attribute("meshgov.sources", len(sources))
+        span.set_attribute("meshgov.shard", f"{shard.index}/{shard.count}")
+        for source in sources:
+            report.sources.append(
+                _run_source(store, source, directory, shard, base, report.run_id, progress)
+            )
+        span.set_attribute("meshgov.records_new", report.records_new)
     return report
 
 
-def _collect_file(
+def _run_source(
     store: Store,
-    collector: Collector,
-    path: Path,
-    root: Path,
-    product_id: str | None,
-    report: CollectReport,
-) -> FileOutcome:
+    source: Source,
+    directory: ProductDirectory,
+    shard: Shard,
+    base: Path | None,
+    run_id: str,
+    progress: Progress | None,
+) -> SourceReport:
     started = utcnow()
-    outcome = _read_and_write(store, collector, path, root, product_id)
-    with store.begin() as connection:
-        log_collector_file(
-            connection,
-            run_id=report.run_id,
-            collector=collector.name,
-            product_id=product_id,
-            outcome=outcome,
-            started_at=started,
+    result = SourceReport(source)
+    with tracer().start_as_current_span("meshgov.collect.source") as span:
+        span.set_attribute("meshgov.collector", source.collector)
+        span.set_attribute("meshgov.source", source.location)
+        try:
+            collector = get_collector(source.collector)
+            _SourceRun(store, collector, source, directory, shard, base, result, progress).run()
+        except (UnknownCollector, OSError, FetchError) as exc:
+            result.error = str(exc)
+        except Exception as exc:  # one failing collector must not stop the other sources
+            result.error = f"collector {source.collector} failed: {type(exc).__name__}: {exc}"
+        if result.error:
+            span.set_status(Status(StatusCode.ERROR, result.error))
+            collector_instruments().refusals.add(
+                1, {"collector": source.collector, "kind": "source"}
+            )
+        with store.begin() as connection:
+            log_source_run(
+                connection,
+                run_id=run_id,
+                collector=source.collector,
+                source=source.location,
+                product_id=source.product,
+                outcomes=result.outcomes,
+                error=result.error,
+                started_at=started,
+            )
+    return result
+
+
+class _SourceRun:
+    """The files of one source, read, parsed and written in batches."""
+
+    def __init__(
+        self,
+        store: Store,
+        collector: Collector,
+        source: Source,
+        directory: ProductDirectory,
+        shard: Shard,
+        base: Path | None,
+        result: SourceReport,
+        progress: Progress | None,
+    ) -> None:
+        self.store, self.collector, self.source = store, collector, source
+        self.directory, self.shard, self.base = directory, shard, base
+        self.result, self.progress = result, progress
+        self.product_key = source.product or ""
+        self.pending: list[_Pending] = []
+        self.pending_records = 0
+
+    def run(self) -> None:
+        with self.store.read() as connection:
+            self.watermarks = load_watermarks(connection, self.collector.name, self.product_key)
+        if self.source.is_url:
+            targets: list[str | Path] = [self.source.location]
+        else:
+            suffixes = getattr(self.collector, "file_suffixes", (".json",))
+            targets = list(expand(self.source, suffixes, self.base))
+        targets = [t for t in targets if self.shard.owns(self.collector.name, str(t))]
+        if self.progress:
+            self.progress("files", len(targets))
+        for target in targets:
+            with tracer().start_as_current_span("meshgov.collect.file") as span:
+                span.set_attribute("meshgov.file", str(target))
+                started = time.perf_counter()
+                self._take(target)
+                collector_instruments().duration.record(
+                    time.perf_counter() - started, {"collector": self.collector.name}
+                )
+            if self.pending_records >= BATCH_RECORDS:
+                self._flush()
+            if self.progress:
+                self.progress("done", 1)
+        self._flush()
+
+    def _take(self, target: str | Path) -> None:
+        """Read and parse one file or URL; its records join the pending batch."""
+        if isinstance(target, str):
+            outcome, content, mark = self._fetch(target)
+        else:
+            outcome, content, mark = self._read(target)
+        if content is None:
+            self._finish(outcome, mark if outcome.status == "unchanged" else None)
+            return
+        self._parse(outcome.path, content, mark)
+
+    def _read(self, path: Path) -> tuple[FileOutcome, bytes | None, Watermark | None]:
+        shown = str(path)
+        try:
+            stat = path.stat()
+            previous = self.watermarks.get(shown)
+            if previous and (previous.size, previous.mtime_ns) == (stat.st_size, stat.st_mtime_ns):
+                return (
+                    FileOutcome(shown, "unchanged", content_sha256=previous.content_sha256),
+                    None,
+                    None,
+                )
+            content = path.read_bytes() + self._companions(path)
+        except FileNotFoundError:
+            return FileOutcome(shown, "refused", "no such file or folder"), None, None
+        except OSError as exc:
+            return FileOutcome(shown, "refused", f"cannot read: {exc.strerror or exc}"), None, None
+        digest = sha256_of(content)
+        mark = Watermark(stat.st_size, stat.st_mtime_ns, digest)
+        if previous and previous.content_sha256 == digest:
+            # Touched but not changed: remember the new mtime, do not parse again.
+            return FileOutcome(shown, "unchanged", content_sha256=digest), None, mark
+        return FileOutcome(shown, "ok", content_sha256=digest), content, mark
+
+    def _companions(self, path: Path) -> bytes:
+        """Sibling files a collector reads together with this one (dbt's manifest.json)."""
+        companions = getattr(self.collector, "companions", {})
+        self.companion_bytes = {
+            key: (path.parent / name).read_bytes()
+            for name, key in companions.items()
+            if (path.parent / name).is_file()
+        }
+        # Their bytes count in the content hash: a changed manifest re-reads run_results.
+        return b"".join(self.companion_bytes.values())
+
+    def _fetch(self, url: str) -> tuple[FileOutcome, bytes | None, Watermark | None]:
+        previous = self.watermarks.get(url)
+        fetched = fetch(
+            url,
+            etag=previous.etag if previous else None,
+            last_modified=previous.last_modified if previous else None,
+            options=dict(self.source.options),
         )
-    return outcome
+        if fetched.content is None and previous:
+            return FileOutcome(url, "unchanged", content_sha256=previous.content_sha256), None, None
+        content = fetched.content or b""
+        digest = sha256_of(content)
+        mark = Watermark(len(content), None, digest, fetched.etag, fetched.last_modified)
+        if previous and previous.content_sha256 == digest:
+            return FileOutcome(url, "unchanged", content_sha256=digest), None, mark
+        self.companion_bytes = {}
+        return FileOutcome(url, "ok", content_sha256=digest), content, mark
 
+    def _parse(self, shown: str, content: bytes, mark: Watermark | None) -> None:
+        if not self.source.is_url:
+            content = content[: len(content) - sum(len(b) for b in self.companion_bytes.values())]
+        options = dict(self.source.options)
+        if self.companion_bytes:
+            options["companions"] = self.companion_bytes
+        context = SourceContext(
+            path=shown,
+            product_id=self.source.product,
+            relative_path=self._relative(shown),
+            directory=self.directory,
+            options=options,
+            fetched_at=utcnow(),
+        )
+        digest = mark.content_sha256 if mark else None
+        try:
+            parsed = self.collector.parse(content, context)
+        except NotEvidence as exc:
+            self._finish(FileOutcome(shown, "skipped", str(exc), content_sha256=digest), mark)
+            return
+        except CollectorParseError as exc:
+            outcome = FileOutcome(shown, "refused", exc.reason, exc.position, digest)
+            self._finish(outcome, None)
+            return
+        except Exception as exc:  # a collector bug must not sink the batch; record it instead
+            reason = f"collector {self.collector.name} failed: {type(exc).__name__}: {exc}"
+            self._finish(FileOutcome(shown, "refused", reason, content_sha256=digest), None)
+            return
+        records, problems = (
+            (parsed.records, parsed.problems) if isinstance(parsed, Parsed) else (parsed, [])
+        )
+        outcome = FileOutcome(shown, "ok", content_sha256=digest, records_read=len(records))
+        if problems:
+            shown_problems = "; ".join(str(p) for p in problems[:MAX_PROBLEMS_SHOWN])
+            more = len(problems) - MAX_PROBLEMS_SHOWN
+            reason = shown_problems + (f"; and {more} more" if more > 0 else "")
+            status = "partial" if records else "refused"
+            outcome = FileOutcome(shown, status, reason, problems[0].position, digest, len(records))
+        self.pending.append(
+            _Pending(shown, outcome, records, [record_key(r) for r in records], mark)
+        )
+        self.pending_records += len(records)
 
-def _read_and_write(
-    store: Store, collector: Collector, path: Path, root: Path, product_id: str | None
-) -> FileOutcome:
-    shown = str(path)
-    try:
-        content = path.read_bytes()
-    except FileNotFoundError:
-        return FileOutcome(shown, "refused", "no such file or folder")
-    except OSError as exc:
-        return FileOutcome(shown, "refused", f"cannot read: {exc.strerror or exc}")
-    digest = sha256_of(content)
-    with store.read() as connection:
-        if already_collected(connection, collector.name, product_id, digest):
-            return FileOutcome(shown, "unchanged", None, digest)
-    # Below a collected folder the layout is relative to it; a file named alone keeps its path.
-    relative = path.as_posix() if path == root else path.relative_to(root).as_posix()
-    context = SourceContext(path=shown, product_id=product_id, relative_path=relative)
-    try:
-        records = collector.parse(content, context)
-    except NotEvidence as exc:
-        return FileOutcome(shown, "skipped", str(exc), digest)
-    except CollectorParseError as exc:
-        return FileOutcome(shown, "refused", str(exc), digest)
-    except Exception as exc:  # a collector bug must not sink the batch; record it instead
-        reason = f"collector {collector.name} failed: {type(exc).__name__}: {exc}"
-        return FileOutcome(shown, "refused", reason, digest)
-    new = write_records(store, records)
-    return FileOutcome(shown, "ok", None, digest, records_read=len(records), records_new=new)
+    def _relative(self, shown: str) -> str:
+        location = Path(self.source.location)
+        if self.base is not None and not location.is_absolute():
+            location = self.base / location
+        path = Path(shown)
+        if location.is_dir() and path.is_relative_to(location):
+            return path.relative_to(location).as_posix()
+        return shown
+
+    def _finish(self, outcome: FileOutcome, mark: Watermark | None) -> None:
+        """A file with nothing to write: log it (and its watermark) with the next batch."""
+        self.pending.append(_Pending(outcome.path, outcome, [], [], mark))
+
+    def _flush(self) -> None:
+        if not self.pending:
+            return
+        batch, self.pending, self.pending_records = self.pending, [], 0
+        try:
+            with self.store.begin() as connection:
+                new = write_records(connection, [r for p in batch for r in p.records])
+                self._save(connection, batch)
+            self._record(batch, new)
+        except Exception:
+            # The store refused something in the batch: find which file, one at a time.
+            for item in batch:
+                try:
+                    with self.store.begin() as connection:
+                        new = write_records(connection, item.records)
+                        self._save(connection, [item])
+                    self._record([item], new)
+                except Exception as exc:
+                    reason = f"the store refused its records: {type(exc).__name__}: {exc}"
+                    item.outcome = FileOutcome(item.path, "refused", reason[:2000])
+                    self._record([item], set())
+
+    def _save(self, connection: Connection, batch: list[_Pending]) -> None:
+        marks = {p.path: p.watermark for p in batch if p.watermark is not None}
+        if marks:
+            save_watermarks(connection, self.collector.name, self.product_key, marks)
+
+    def _record(self, batch: list[_Pending], new: set[str]) -> None:
+        counters = collector_instruments()
+        attributes = {"collector": self.collector.name}
+        credited: set[str] = set()  # the same record in two files of a batch is new once
+        for item in batch:
+            outcome = item.outcome
+            if item.records:
+                fresh_keys = {key for key in item.keys if key in new} - credited
+                credited |= fresh_keys
+                fresh = len(fresh_keys)
+                outcome = FileOutcome(
+                    outcome.path,
+                    outcome.status,
+                    outcome.reason,
+                    outcome.position,
+                    outcome.content_sha256,
+                    outcome.records_read,
+                    fresh,
+                )
+            self.result.outcomes.append(outcome)
+            counters.records.add(outcome.records_read, {**attributes, "kind": "read"})
+            counters.records.add(outcome.records_new, {**attributes, "kind": "new"})
+            if outcome.status in ("refused", "partial"):
+                counters.refusals.add(1, {**attributes, "kind": outcome.status})

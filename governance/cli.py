@@ -8,7 +8,8 @@ import io
 import json
 import os
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from enum import StrEnum
 from pathlib import Path
@@ -16,10 +17,12 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.progress import Progress as RichProgress
 from rich.table import Table
 
 from collectors import UnknownCollector, available_collectors
-from collectors.runner import CollectReport
+from collectors.runner import Progress, RunReport
+from collectors.sources import Shard
 from governance.config import Workspace, WorkspaceError, default_db_url, resolve_workspace
 from governance.registration import RegistrationReport
 from governance.service import MeshgovService, UnknownProduct
@@ -110,44 +113,127 @@ def collect(
         str | None, typer.Option("--type", "-t", help="Collector, e.g. great_expectations.")
     ] = None,
     path: Annotated[
-        list[Path] | None, typer.Option("--path", "-p", help="File or folder (recursive).")
+        list[str] | None,
+        typer.Option("--path", "-p", help="File, folder (recursive), glob or http(s) URL."),
     ] = None,
     product: Annotated[
         str | None, typer.Option("--product", help="Attribute the evidence to this product.")
     ] = None,
+    option: Annotated[
+        list[str] | None,
+        typer.Option("--option", "-o", help="Collector option KEY=VALUE (ad hoc), repeatable."),
+    ] = None,
+    shard: Annotated[
+        str | None, typer.Option("--shard", help="Collect only shard i of n, e.g. 2/4.")
+    ] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print a JSON summary instead of text.")
+    ] = False,
     workspace: WorkspaceOption = None,
 ) -> None:
-    """Collect evidence: ad hoc with --type/--path, else every source in meshgov.yaml."""
+    """Collect evidence: every configured source, or one ad hoc with --type and --path."""
     service = _service(workspace)
     try:
-        if type_ or path:
-            if not (type_ and path):
-                raise _fail("ad-hoc collection needs both --type and --path")
-            reports = [service.collect(type_, path, product)]
-        else:
-            reports = service.collect_configured()
-    except (UnknownProduct, UnknownCollector, WorkspaceError) as exc:
+        chosen = Shard.parse(shard) if shard else None
+        with _progress(enabled=not as_json) as progress:
+            if type_ or path:
+                if not (type_ and path):
+                    raise _fail("ad-hoc collection needs both --type and --path")
+                if chosen:
+                    raise _fail("--shard splits configured sources; drop it for an ad-hoc run")
+                options = _options(option or [])
+                report = service.collect(type_, path, product, options=options, progress=progress)
+            else:
+                report = service.collect_configured(shard=chosen, progress=progress)
+    except (UnknownProduct, UnknownCollector, WorkspaceError, ValueError) as exc:
         raise _fail(str(exc)) from exc
-    if not print_collection(reports):
+    if as_json:
+        sys.stdout.write(json.dumps(collection_summary(report), indent=2) + "\n")
+    else:
+        print_collection(report)
+    if not report.ok:
         raise typer.Exit(1)
 
 
-def print_collection(reports: Iterable[CollectReport]) -> bool:
-    """Summarise collector runs; returns True when no file was refused."""
-    all_ok = True
-    for report in reports:
-        statuses = [o.status for o in report.outcomes]
-        target = f" → {report.product_id}" if report.product_id else " (unattributed)"
+def _options(pairs: list[str]) -> dict[str, str]:
+    options = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise _fail(f"--option {pair!r}: expected KEY=VALUE")
+        options[key.strip()] = value
+    return options
+
+
+@contextmanager
+def _progress(enabled: bool) -> Iterator[Progress | None]:
+    """A rich progress bar on a terminal; nothing in CI, in pipes or with --json."""
+    if not enabled or os.environ.get("CI") or not err.is_terminal:
+        yield None
+        return
+    with RichProgress(console=err, transient=True) as bar:
+        task = bar.add_task("collecting", total=0)
+
+        def advance(event: str, amount: int) -> None:
+            if event == "files":
+                bar.update(task, total=(bar.tasks[0].total or 0) + amount)
+            else:
+                bar.advance(task, amount)
+
+        yield advance
+
+
+def collection_summary(report: RunReport) -> dict[str, Any]:
+    """The machine-readable summary `--json` prints."""
+    return {
+        "run_id": report.run_id,
+        "ok": report.ok,
+        "records_new": report.records_new,
+        "sources": [
+            {
+                "collector": s.source.collector,
+                "source": s.source.location,
+                "product": s.source.product,
+                "origin": s.source.origin,
+                "error": s.error,
+                "files": {
+                    status: s.count(status)
+                    for status in ("ok", "partial", "unchanged", "skipped", "refused")
+                },
+                "records_read": s.records_read,
+                "records_new": s.records_new,
+                "refusals": [
+                    {"file": o.path, "status": o.status, "position": o.position, "reason": o.reason}
+                    for o in s.refused
+                ],
+            }
+            for s in report.sources
+        ],
+    }
+
+
+def print_collection(report: RunReport) -> bool:
+    """Summarise a collection run for people; returns True when nothing was refused."""
+    for source in report.sources:
+        target = f" → {source.source.product}" if source.source.product else ""
+        if source.error:
+            err.print(
+                f"[red]failed[/red] {source.source.collector}{target} {source.source.location}: "
+                f"{source.error}"
+            )
+            continue
         out.print(
-            f"{report.collector}{target}: {len(statuses)} file(s): {statuses.count('ok')} read, "
-            f"{statuses.count('unchanged')} unchanged, {statuses.count('skipped')} skipped "
-            f"(not evidence), {statuses.count('refused')} refused; "
-            f"{report.records_read} record(s) read, {report.records_new} new"
+            f"{source.source.collector}{target} {source.source.location}: "
+            f"{len(source.outcomes)} file(s): {source.count('ok', 'partial')} read, "
+            f"{source.count('unchanged')} unchanged, {source.count('skipped')} skipped "
+            f"(not evidence), {source.count('refused')} refused; "
+            f"{source.records_read} record(s) read, {source.records_new} new"
         )
-        for outcome in report.refused:
-            err.print(f"[red]refused[/red] {outcome.source}: {outcome.reason}")
-        all_ok = all_ok and report.ok
-    return all_ok
+        for outcome in source.refused:
+            where = f" ({outcome.position})" if outcome.position else ""
+            verb = "partly read" if outcome.status == "partial" else "refused"
+            err.print(f"[red]{verb}[/red] {outcome.path}{where}: {outcome.reason}")
+    return report.ok
 
 
 @app.command()
@@ -253,8 +339,7 @@ def demo(
     service.init()
     registration = service.register([root / "products"])
     print_registration(registration)
-    reports = service.collect_configured()
-    collected = print_collection(reports)
+    collected = print_collection(service.collect_configured())
     out.print(f"demo workspace ready: {root} ({summary})")
     if not (registration.ok and collected):
         raise _fail("the demo did not load cleanly; see the refusals above", 1)

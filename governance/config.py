@@ -79,28 +79,35 @@ def resolve_workspace(workspace: Path | str | None = None) -> Workspace:
 
 @dataclass(frozen=True)
 class SourceConfig:
-    """One evidence source from meshgov.yaml: a collector type, paths, and an optional product."""
+    """One evidence source from meshgov.yaml: a collector type, where, and for which product."""
 
     type: str
-    paths: tuple[Path, ...]
+    location: str  # a path or glob relative to the workspace, or an http(s) URL
     product: str | None = None
+    options: dict[str, Any] = field(default_factory=dict)
 
 
 def configured_sources(workspace: Workspace) -> list[SourceConfig]:
-    """The `sources:` of meshgov.yaml, globs expanded relative to the workspace."""
+    """The `sources:` of meshgov.yaml, validated; each problem names the entry and the field."""
     raw = workspace.settings.get("sources") or []
     if not isinstance(raw, list):
         raise WorkspaceError(f"{workspace.config_file}: sources: expected a list")
     sources = []
     for index, entry in enumerate(raw):
         where = f"{workspace.config_file}: sources[{index}]"
-        if not isinstance(entry, dict) or not entry.get("type") or not entry.get("path"):
-            raise WorkspaceError(f"{where}: each source needs a type and a path")
-        pattern = str(entry["path"])
-        if any(ch in pattern for ch in "*?["):
-            paths = tuple(sorted(workspace.root.glob(pattern)))
-        else:
-            paths = (workspace.root / pattern,)
+        if not isinstance(entry, dict):
+            raise WorkspaceError(f"{where}: expected a mapping with type and path")
+        for key in ("type", "path"):
+            if not entry.get(key) or not isinstance(entry[key], str):
+                raise WorkspaceError(f"{where}.{key}: required, a string")
+        options = entry.get("options") or {}
+        if not isinstance(options, dict):
+            raise WorkspaceError(f"{where}.options: expected a mapping")
+        unknown = set(entry) - {"type", "path", "product", "options"}
+        if unknown:
+            raise WorkspaceError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
         product = entry.get("product")
-        sources.append(SourceConfig(str(entry["type"]), paths, str(product) if product else None))
+        sources.append(
+            SourceConfig(entry["type"], entry["path"], str(product) if product else None, options)
+        )
     return sources

@@ -283,10 +283,12 @@ def parse_contract(content: bytes, path: str) -> Contract:
                     tags=tuple(prop.tags or ()),
                 )
             )
+    # Where the data itself lives (a path, bucket location or topic); containers such as a
+    # database or a dataset are too coarse to name one product's output.
     locations = tuple(
         loc
         for server in odcs.servers or []
-        for loc in (server.location, server.path, server.dataset, server.stream, server.database)
+        for loc in (server.location, server.path, server.stream)
         if loc
     )
     return Contract(

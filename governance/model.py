@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
@@ -163,5 +164,194 @@ class CheckResult:
         return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-# What a collector's parse step may return; later issues widen this union.
-Record = CheckResult
+def _key(*parts: Any) -> str:
+    """A stable natural key: SHA-256 over the canonical JSON of the identifying parts."""
+    canonical = json.dumps(parts, sort_keys=True, default=str, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+RunState = Literal["running", "success", "failed", "aborted", "skipped"]
+# When several events report one run, the later state in this order wins.
+RUN_STATE_RANK: dict[str, int] = {
+    "running": 0,
+    "skipped": 1,
+    "success": 2,
+    "aborted": 3,
+    "failed": 4,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class PipelineRun:
+    """One run of a job that builds a product (a dbt model, an OpenLineage job run)."""
+
+    product_id: str | None
+    job: str
+    run_id: str
+    state: RunState
+    started_at: datetime | None
+    ended_at: datetime | None
+    source_tool: str
+    source: str
+    details: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+
+    @property
+    def natural_key(self) -> str:
+        """One row per tool, job and run, however many events report it."""
+        return _key(self.source_tool, self.job, self.run_id)
+
+
+@dataclass(frozen=True, slots=True)
+class LineageObservation:
+    """Data observed flowing from one product to another through a dataset, at run time."""
+
+    upstream_product: str | None
+    downstream_product: str | None
+    dataset: str  # namespace/name as the producer reports it
+    job: str
+    observed_at: datetime
+    source_tool: str
+    source: str
+
+    @property
+    def natural_key(self) -> str:
+        """One row per (upstream, downstream, dataset, job); the latest sighting is kept."""
+        return _key(self.upstream_product, self.downstream_product, self.dataset, self.job)
+
+
+@dataclass(frozen=True, slots=True)
+class LogRecord:
+    """One log record a product's pipeline emitted (OTLP)."""
+
+    product_id: str | None
+    time: datetime
+    severity_number: int | None  # 1-24, OTLP's scale
+    severity_text: str | None
+    body: str
+    trace_id: str | None
+    span_id: str | None
+    run_id: str | None
+    service: str | None
+    source: str
+    attributes: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+
+    @property
+    def natural_key(self) -> str:
+        """The same record exported twice (a re-shipped file) is one record."""
+        return _key(
+            self.service,
+            self.time.isoformat(),
+            self.severity_number,
+            self.body,
+            self.trace_id,
+            self.span_id,
+            self.attributes,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEvent:
+    """Who did what to which product, when; read or change."""
+
+    product_id: str | None
+    time: datetime
+    actor: str
+    action: str
+    resource: str
+    read_only: bool
+    source_tool: str  # cloudtrail | pgaudit | jsonl
+    source: str
+    event_id: str | None = None
+    details: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+
+    @property
+    def natural_key(self) -> str:
+        """The tool's own event id where it has one, else the event's content."""
+        if self.event_id:
+            return _key(self.source_tool, self.event_id)
+        return _key(self.source_tool, self.time.isoformat(), self.actor, self.action, self.resource)
+
+
+BudgetingMethod = Literal["Occurrences", "Timeslices", "RatioTimeslices"]
+
+
+@dataclass(frozen=True, slots=True)
+class SloDefinition:
+    """A service level objective a product declares (OpenSLO or ODCS slaProperties)."""
+
+    product_id: str | None
+    name: str
+    indicator: str  # what is measured: the SLI's name or metric
+    target: float  # 0..1
+    window: str  # e.g. "28d", as declared
+    budgeting_method: BudgetingMethod
+    source_tool: str
+    source: str
+    details: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+
+    @property
+    def natural_key(self) -> str:
+        """One definition per product and SLO name; a changed file updates it."""
+        return _key(self.product_id, self.name)
+
+
+@dataclass(frozen=True, slots=True)
+class SliSample:
+    """A measurement of a service level indicator: good/total events or a gauge value."""
+
+    product_id: str | None
+    indicator: str
+    time: datetime
+    source_tool: str
+    source: str
+    slo: str | None = None
+    good: float | None = None
+    total: float | None = None
+    value: float | None = None
+    labels: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
+
+    @property
+    def natural_key(self) -> str:
+        """One sample per product, indicator, labels and time."""
+        return _key(self.product_id, self.indicator, self.slo, self.labels, self.time.isoformat())
+
+
+def normalise_alias(alias: str) -> str:
+    """Dataset names and locations compare case-insensitively, without trailing slashes."""
+    return alias.strip().lower().rstrip("/")
+
+
+@dataclass(frozen=True)
+class ProductDirectory:
+    """Which product a piece of evidence belongs to: pure lookup data built from the registry.
+
+    `aliases` maps normalised dataset names and locations (an output port's table, topic,
+    path; what a descriptor declares) to product ids.
+    """
+
+    products: frozenset[str] = frozenset()
+    aliases: Mapping[str, str] = field(default_factory=dict)
+
+    def product_for(self, *candidates: str | None) -> str | None:
+        """The product named by the first candidate that is a product id or a known alias."""
+        for candidate in candidates:
+            if not candidate:
+                continue
+            if candidate in self.products:
+                return candidate
+            found = self.aliases.get(normalise_alias(candidate))
+            if found:
+                return found
+        return None
+
+
+# What a collector's parse step may return.
+Record = (
+    CheckResult
+    | PipelineRun
+    | LineageObservation
+    | LogRecord
+    | AuditEvent
+    | SloDefinition
+    | SliSample
+)

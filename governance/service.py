@@ -10,7 +10,8 @@ from typing import Any
 from sqlalchemy import select
 
 from collectors import get_collector
-from collectors.runner import CollectReport, run_collector
+from collectors.runner import Progress, RunReport, run_sources
+from collectors.sources import Shard, Source, descriptor_sources
 from governance.config import Workspace, configured_sources, resolve_workspace
 from governance.registration import RegistrationReport, register_paths
 from governance.store import Store, read_models
@@ -65,22 +66,52 @@ class MeshgovService:
         return register_paths(self.store, paths)
 
     def collect(
-        self, collector_name: str, paths: Sequence[Path], product_id: str | None = None
-    ) -> CollectReport:
-        """Collect evidence files with one collector, attributed to `product_id` if given."""
+        self,
+        collector_name: str,
+        paths: Sequence[Path | str],
+        product_id: str | None = None,
+        *,
+        options: dict[str, Any] | None = None,
+        progress: Progress | None = None,
+    ) -> RunReport:
+        """Collect files, folders, globs or URLs with one collector, ad hoc."""
         self.store.check_ready()
-        collector = get_collector(collector_name)
+        get_collector(collector_name)  # an unknown type is a usage error, not a failed source
         if product_id is not None:
             self._require_product(product_id)
-        return run_collector(self.store, collector, paths, product_id)
+        sources = [
+            Source(collector_name, str(path), product_id, options or {}, "command line")
+            for path in paths
+        ]
+        return run_sources(self.store, sources, progress=progress)
 
-    def collect_configured(self) -> list[CollectReport]:
-        """Collect every source listed under `sources:` in meshgov.yaml."""
+    def sources(self) -> list[Source]:
+        """Every configured source: meshgov.yaml's, then those product descriptors declare."""
+        configured = [
+            Source(c.type, c.location, c.product, c.options, "meshgov.yaml")
+            for c in configured_sources(self.workspace)
+        ]
+        with self.store.read() as connection:
+            rows = connection.execute(
+                select(
+                    products_table.c.id,
+                    products_table.c.descriptor_path,
+                    products_table.c.custom_properties,
+                ).order_by(products_table.c.id)
+            )
+            declared = descriptor_sources(
+                (r.id, r.descriptor_path, r.custom_properties) for r in rows
+            )
+        return configured + declared
+
+    def collect_configured(
+        self, *, shard: Shard | None = None, progress: Progress | None = None
+    ) -> RunReport:
+        """Collect every configured source (only this shard's files with `shard`)."""
         self.store.check_ready()
-        reports = []
-        for source in configured_sources(self.workspace):
-            reports.append(self.collect(source.type, source.paths, source.product))
-        return reports
+        return run_sources(
+            self.store, self.sources(), shard=shard, base=self.workspace.root, progress=progress
+        )
 
     def products(self, domain: str | None = None) -> list[dict[str, Any]]:
         """Registered products with their ports."""

@@ -108,6 +108,6 @@ def demo_workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
     service = MeshgovService.open(root)
     service.init()
     assert service.register([root / "products"]).ok
-    assert all(report.ok for report in service.collect_configured())
+    assert service.collect_configured().ok
     service.store.dispose()
     return root

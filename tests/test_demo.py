@@ -276,8 +276,10 @@ def test_demo_rebuilds_in_place_from_a_clean_store(tmp_path: Path) -> None:
     try:
         log = service.collector_log()
         # A fresh store: every file of the rebuild was new to it, none "unchanged".
-        assert log and all(row["status"] == "ok" for row in log)
-        assert len({row["run_id"] for row in log}) == len(PRODUCTS) - 1  # podcasts: no files
+        assert len({row["run_id"] for row in log}) == 1  # one collection run...
+        assert len(log) == len(PRODUCTS)  # ...with a row per source, one source per product
+        assert all(row["status"] == "ok" and row["files_unchanged"] == 0 for row in log)
+        assert all(f["status"] == "ok" for row in log for f in row["files"])
         assert len(service.products()) == len(PRODUCTS)
     finally:
         service.store.dispose()

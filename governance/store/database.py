@@ -67,7 +67,16 @@ def upgrade(engine: Engine) -> tuple[str | None, str]:
         database.parent.mkdir(parents=True, exist_ok=True)
     before = current_revision(engine)
     config = _alembic_config()
-    with engine.begin() as connection:
+    with engine.connect() as connection:
+        # SQLite's batch migrations copy and drop tables; with foreign keys on, dropping
+        # the old copy would cascade into the tables that point at it.
+        if database is not None:
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            connection.commit()
         config.attributes["connection"] = connection
-        command.upgrade(config, "head")
+        with connection.begin():
+            command.upgrade(config, "head")
+        if database is not None:
+            connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+            connection.commit()
     return before, head_revision()

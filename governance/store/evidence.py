@@ -1,27 +1,57 @@
-"""Writes for collected evidence: check results, their daily rollup, and the collector run log."""
+"""Writes for collected evidence: one writer per record kind, each idempotent by natural key.
+
+Rollups (check_daily, log_daily) are kept incrementally: only rows that were actually new
+are counted into them, so re-collecting evidence never inflates a count.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from datetime import date, datetime
+from collections import Counter
+from collections.abc import Callable, Sequence
+from typing import Any
 
-from sqlalchemy import Connection, and_, func, select
+from sqlalchemy import Connection, Table, select
 
-from governance.model import CheckResult
-from governance.store.tables import check_daily, check_results, collector_runs
+from governance.model import (
+    RUN_STATE_RANK,
+    AuditEvent,
+    CheckResult,
+    LineageObservation,
+    LogRecord,
+    PipelineRun,
+    Record,
+    SliSample,
+    SloDefinition,
+)
+from governance.store.tables import (
+    audit_events,
+    check_daily,
+    check_results,
+    log_daily,
+    log_records,
+    observed_lineage,
+    pipeline_runs,
+    sli_samples,
+    slo_definitions,
+)
 from governance.store.types import as_jsonable, utcnow
-from governance.store.upsert import insert_ignore, upsert
+from governance.store.upsert import add_counts, insert_new, upsert
+
+SEVERITY_BANDS = ("TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL")
 
 
-def write_check_results(connection: Connection, results: Sequence[CheckResult]) -> int:
-    """Insert check results by natural key and refresh the affected daily rollups.
+def severity_band(number: int | None) -> str:
+    """OTLP severityNumber 1-24 in bands of four; anything else is UNSPECIFIED."""
+    if number is None or not 1 <= number <= 24:
+        return "UNSPECIFIED"
+    return SEVERITY_BANDS[(number - 1) // 4]
 
-    Returns how many results were new; re-collecting the same evidence returns 0.
-    """
+
+def write_check_results(connection: Connection, results: Sequence[CheckResult]) -> set[str]:
+    """Insert check results by natural key; new ones are added to the daily rollup."""
     now = utcnow()
-    rows = [
-        {
+    rows = {
+        r.check_key: {
             "check_key": r.check_key,
             "product_id": r.product_id,
             "port": r.port,
@@ -40,114 +70,258 @@ def write_check_results(connection: Connection, results: Sequence[CheckResult]) 
             "collected_at": now,
         }
         for r in results
-    ]
-    inserted = insert_ignore(connection, check_results, rows, ["check_key"])
-    if inserted:
-        touched = {
-            (r.product_id, r.run_time.date(), r.source_tool) for r in results if r.product_id
-        }
-        refresh_check_daily(connection, touched)
-    return inserted
-
-
-def refresh_check_daily(connection: Connection, keys: Iterable[tuple[str, date, str]]) -> None:
-    """Recompute the rollup rows for the given (product, day, tool) keys from the raw results."""
-    keys = sorted(set(keys))
-    if not keys:
-        return
-    days = sorted({day for _, day, _ in keys})
-    start = datetime.combine(days[0], datetime.min.time()).replace(tzinfo=utcnow().tzinfo)
-    end = datetime.combine(days[-1], datetime.max.time()).replace(tzinfo=utcnow().tzinfo)
-    products = sorted({product for product, _, _ in keys})
-    # Aggregate in Python over the narrowed rows: portable across SQLite and PostgreSQL
-    # date functions, and the window is only the days this batch touched.
-    query = select(
-        check_results.c.product_id,
-        check_results.c.run_time,
-        check_results.c.source_tool,
-        check_results.c.success,
-    ).where(
-        check_results.c.product_id.in_(products),
-        check_results.c.run_time >= start,
-        check_results.c.run_time <= end,
+    }
+    new = insert_new(connection, check_results, list(rows.values()), ["check_key"])
+    daily: Counter[tuple[str, Any, str, bool]] = Counter(
+        (row["product_id"], row["run_time"].date(), row["source_tool"], row["success"])
+        for key, row in rows.items()
+        if key in new and row["product_id"] is not None
     )
-    counts: dict[tuple[str, date, str], list[int]] = {key: [0, 0] for key in keys}
-    for product_id, run_time, tool, success in connection.execute(query):
-        key = (product_id, run_time.date(), tool)
-        if key in counts:
-            counts[key][0 if success else 1] += 1
-    rows = [
-        {
-            "product_id": product_id,
-            "day": day,
-            "source_tool": tool,
-            "checks": passed + failed,
-            "passed": passed,
-            "failed": failed,
-        }
-        for (product_id, day, tool), (passed, failed) in counts.items()
-    ]
-    upsert(connection, check_daily, rows, ["product_id", "day", "source_tool"])
+    totals: dict[tuple[str, Any, str], dict[str, Any]] = {}
+    for (product_id, day, tool, success), count in daily.items():
+        row = totals.setdefault(
+            (product_id, day, tool),
+            {"product_id": product_id, "day": day, "source_tool": tool, "checks": 0}
+            | {"passed": 0, "failed": 0},
+        )
+        row["checks"] += count
+        row["passed" if success else "failed"] += count
+    add_counts(
+        connection,
+        check_daily,
+        list(totals.values()),
+        ["product_id", "day", "source_tool"],
+        ["checks", "passed", "failed"],
+    )
+    return new
 
 
-@dataclass(frozen=True)
-class FileOutcome:
-    """What happened to one source file in one collector run."""
-
-    source: str
-    status: str  # ok | unchanged | skipped | refused
-    reason: str | None = None
-    content_sha256: str | None = None
-    records_read: int = 0
-    records_new: int = 0
-
-
-def log_collector_file(
+def _merge_by_key(
     connection: Connection,
-    *,
-    run_id: str,
-    collector: str,
-    product_id: str | None,
-    outcome: FileOutcome,
-    started_at: datetime,
-) -> None:
-    """Append one row to the collector run log."""
-    connection.execute(
-        collector_runs.insert().values(
-            run_id=run_id,
-            collector=collector,
-            source=outcome.source,
-            product_id=product_id,
-            content_sha256=outcome.content_sha256,
-            status=outcome.status,
-            reason=outcome.reason,
-            records_read=outcome.records_read,
-            records_new=outcome.records_new,
-            started_at=started_at,
-            finished_at=utcnow(),
+    table: Table,
+    key_column: str,
+    incoming: dict[str, dict[str, Any]],
+    merge: Callable[[dict[str, Any], dict[str, Any]], dict[str, Any]],
+) -> set[str]:
+    """Upsert rows that several events may report, merging with what is stored; returns new keys."""
+    keys = list(incoming)
+    stored: dict[str, dict[str, Any]] = {}
+    for start in range(0, len(keys), 500):
+        chunk = keys[start : start + 500]
+        query = select(table).where(table.c[key_column].in_(chunk))
+        stored.update(
+            {row._mapping[key_column]: dict(row._mapping) for row in connection.execute(query)}
         )
-    )
+    rows = []
+    for key, row in incoming.items():
+        if key in stored:
+            previous = {k: v for k, v in stored[key].items() if k != "id"}
+            row = merge(previous, row)
+        rows.append(row)
+    upsert(connection, table, rows, [key_column])
+    return set(keys) - set(stored)
 
 
-def already_collected(
-    connection: Connection, collector: str, product_id: str | None, content_sha256: str
-) -> bool:
-    """True when this exact content was collected successfully before for the same product."""
-    same_product = (
-        collector_runs.c.product_id.is_(None)
-        if product_id is None
-        else collector_runs.c.product_id == product_id
+def _earliest(a: Any, b: Any) -> Any:
+    return b if a is None else a if b is None else min(a, b)
+
+
+def _latest(a: Any, b: Any) -> Any:
+    return b if a is None else a if b is None else max(a, b)
+
+
+def _merge_runs(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
+    """START then COMPLETE, in any order: widest time span, the most final state."""
+    later_state = RUN_STATE_RANK[new["state"]] >= RUN_STATE_RANK[old["state"]]
+    return {
+        **(new if later_state else old),
+        "started_at": _earliest(old["started_at"], new["started_at"]),
+        "ended_at": _latest(old["ended_at"], new["ended_at"]),
+        "product_id": new["product_id"] or old["product_id"],
+        "details": {**old["details"], **new["details"]},
+    }
+
+
+def write_pipeline_runs(connection: Connection, runs: Sequence[PipelineRun]) -> set[str]:
+    """Upsert runs; several events of one run merge into one row."""
+    now = utcnow()
+    incoming: dict[str, dict[str, Any]] = {}
+    for run in runs:
+        row = {
+            "run_key": run.natural_key,
+            "product_id": run.product_id,
+            "job": run.job,
+            "run_id": run.run_id,
+            "state": run.state,
+            "started_at": run.started_at,
+            "ended_at": run.ended_at,
+            "source_tool": run.source_tool,
+            "source": run.source,
+            "details": as_jsonable(run.details),
+            "collected_at": now,
+        }
+        key = row["run_key"]
+        incoming[key] = _merge_runs(incoming[key], row) if key in incoming else row
+    return _merge_by_key(connection, pipeline_runs, "run_key", incoming, _merge_runs)
+
+
+def _merge_sightings(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
+    return {
+        **new,
+        "first_seen": _earliest(old["first_seen"], new["first_seen"]),
+        "last_seen": _latest(old["last_seen"], new["last_seen"]),
+    }
+
+
+def write_lineage(connection: Connection, edges: Sequence[LineageObservation]) -> set[str]:
+    """Upsert observed lineage edges, widening their first/last sighting."""
+    incoming: dict[str, dict[str, Any]] = {}
+    for edge in edges:
+        row = {
+            "edge_key": edge.natural_key,
+            "upstream_product": edge.upstream_product,
+            "downstream_product": edge.downstream_product,
+            "dataset": edge.dataset,
+            "job": edge.job,
+            "first_seen": edge.observed_at,
+            "last_seen": edge.observed_at,
+            "source_tool": edge.source_tool,
+            "source": edge.source,
+        }
+        key = row["edge_key"]
+        incoming[key] = _merge_sightings(incoming[key], row) if key in incoming else row
+    return _merge_by_key(connection, observed_lineage, "edge_key", incoming, _merge_sightings)
+
+
+def write_log_records(connection: Connection, records: Sequence[LogRecord]) -> set[str]:
+    """Insert log records by natural key; new ones are counted into the daily rollup."""
+    rows = {
+        r.natural_key: {
+            "record_key": r.natural_key,
+            "product_id": r.product_id,
+            "time": r.time,
+            "severity_number": r.severity_number,
+            "severity_text": r.severity_text,
+            "body": r.body,
+            "trace_id": r.trace_id,
+            "span_id": r.span_id,
+            "run_id": r.run_id,
+            "service": r.service,
+            "attributes": as_jsonable(r.attributes),
+            "source": r.source,
+        }
+        for r in records
+    }
+    new = insert_new(connection, log_records, list(rows.values()), ["record_key"])
+    daily = Counter(
+        (row["product_id"], row["time"].date(), severity_band(row["severity_number"]))
+        for key, row in rows.items()
+        if key in new and row["product_id"] is not None
     )
-    query = (
-        select(func.count())
-        .select_from(collector_runs)
-        .where(
-            and_(
-                collector_runs.c.collector == collector,
-                collector_runs.c.content_sha256 == content_sha256,
-                collector_runs.c.status == "ok",
-                same_product,
-            )
-        )
+    add_counts(
+        connection,
+        log_daily,
+        [
+            {"product_id": p, "day": d, "severity": s, "records": n}
+            for (p, d, s), n in daily.items()
+        ],
+        ["product_id", "day", "severity"],
+        ["records"],
     )
-    return bool(connection.scalar(query))
+    return new
+
+
+def write_audit_events(connection: Connection, events: Sequence[AuditEvent]) -> set[str]:
+    """Insert audit events by natural key."""
+    rows = {
+        e.natural_key: {
+            "event_key": e.natural_key,
+            "product_id": e.product_id,
+            "time": e.time,
+            "actor": e.actor,
+            "action": e.action,
+            "resource": e.resource,
+            "read_only": e.read_only,
+            "source_tool": e.source_tool,
+            "event_id": e.event_id,
+            "details": as_jsonable(e.details),
+            "source": e.source,
+        }
+        for e in events
+    }
+    return insert_new(connection, audit_events, list(rows.values()), ["event_key"])
+
+
+def write_slo_definitions(connection: Connection, slos: Sequence[SloDefinition]) -> set[str]:
+    """Upsert SLO definitions: a changed file updates its SLOs; returns how many were new."""
+    now = utcnow()
+    incoming = {
+        s.natural_key: {
+            "slo_key": s.natural_key,
+            "product_id": s.product_id,
+            "name": s.name,
+            "indicator": s.indicator,
+            "target": s.target,
+            "window": s.window,
+            "budgeting_method": s.budgeting_method,
+            "source_tool": s.source_tool,
+            "details": as_jsonable(s.details),
+            "source": s.source,
+            "updated_at": now,
+        }
+        for s in slos
+    }
+
+    def keep_time_if_same(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
+        same = all(old[k] == new[k] for k in new if k != "updated_at")
+        return {**new, "updated_at": old["updated_at"]} if same else new
+
+    return _merge_by_key(connection, slo_definitions, "slo_key", incoming, keep_time_if_same)
+
+
+def write_sli_samples(connection: Connection, samples: Sequence[SliSample]) -> set[str]:
+    """Insert SLI samples by natural key."""
+    rows = {
+        s.natural_key: {
+            "sample_key": s.natural_key,
+            "product_id": s.product_id,
+            "indicator": s.indicator,
+            "slo": s.slo,
+            "time": s.time,
+            "good": s.good,
+            "total": s.total,
+            "value": s.value,
+            "labels": dict(s.labels),
+            "source_tool": s.source_tool,
+            "source": s.source,
+        }
+        for s in samples
+    }
+    return insert_new(connection, sli_samples, list(rows.values()), ["sample_key"])
+
+
+WRITERS: dict[type, Callable[[Connection, Sequence[Any]], set[str]]] = {
+    CheckResult: write_check_results,
+    PipelineRun: write_pipeline_runs,
+    LineageObservation: write_lineage,
+    LogRecord: write_log_records,
+    AuditEvent: write_audit_events,
+    SloDefinition: write_slo_definitions,
+    SliSample: write_sli_samples,
+}
+
+
+def record_key(record: Record) -> str:
+    """The natural key the store dedupes a record by."""
+    return record.check_key if isinstance(record, CheckResult) else record.natural_key
+
+
+def write_records(connection: Connection, records: Sequence[Record]) -> set[str]:
+    """Write records of any kind; returns the natural keys that were new to the store."""
+    by_kind: dict[type, list[Record]] = {}
+    for record in records:
+        by_kind.setdefault(type(record), []).append(record)
+    new: set[str] = set()
+    for kind, batch in by_kind.items():
+        new |= WRITERS[kind](connection, batch)
+    return new

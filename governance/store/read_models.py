@@ -11,6 +11,7 @@ from sqlalchemy import Connection, func, or_, select
 from governance.store.tables import (
     check_daily,
     check_results,
+    collector_files,
     collector_runs,
     contract_columns,
     contracts,
@@ -263,8 +264,20 @@ def quality_figures(
 
 
 def collector_run_log(connection: Connection, run_id: str | None = None) -> list[dict[str, Any]]:
-    """Rows of the collector run log, newest first (one run when run_id is given)."""
+    """Collector runs per source, newest first, each with the files it read or refused."""
     query = select(collector_runs).order_by(collector_runs.c.id.desc())
     if run_id:
         query = query.where(collector_runs.c.run_id == run_id)
-    return [dict(row._mapping) for row in connection.execute(query)]
+    runs = [dict(row._mapping) for row in connection.execute(query)]
+    by_id = {run["id"]: run for run in runs}
+    for run in runs:
+        run["files"] = []
+    if by_id:
+        ids = list(by_id)
+        for start in range(0, len(ids), 500):
+            files = select(collector_files).where(
+                collector_files.c.collector_run_id.in_(ids[start : start + 500])
+            )
+            for row in connection.execute(files.order_by(collector_files.c.id)):
+                by_id[row.collector_run_id]["files"].append(dict(row._mapping))
+    return runs

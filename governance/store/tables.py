@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Column,
     Date,
@@ -158,20 +159,175 @@ check_daily = Table(
     Column("failed", Integer, nullable=False),
 )
 
+# One row per source per collector run: what was attempted and how it went.
 collector_runs = Table(
     "collector_runs",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("run_id", String(36), nullable=False, index=True),
     Column("collector", String(100), nullable=False),
-    Column("source", Text, nullable=False),
+    Column("source", Text, nullable=False),  # the configured path, glob or URL
     Column("product_id", String(200)),
-    Column("content_sha256", String(64)),
-    # ok | unchanged | skipped (not evidence) | refused
+    # ok | partial (some files refused) | failed (nothing could be read)
     Column("status", String(20), nullable=False),
-    Column("reason", Text),
+    Column("error", Text),  # why a source failed as a whole (unreachable URL, bad glob...)
+    Column("files_read", Integer, nullable=False),
+    Column("files_unchanged", Integer, nullable=False),
+    Column("files_skipped", Integer, nullable=False),
+    Column("files_refused", Integer, nullable=False),
     Column("records_read", Integer, nullable=False),
     Column("records_new", Integer, nullable=False),
     Column("started_at", UTCDateTime, nullable=False),
     Column("finished_at", UTCDateTime, nullable=False),
+)
+
+# One row per file a run looked at (unchanged files included), with refusals' reasons.
+collector_files = Table(
+    "collector_files",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column(
+        "collector_run_id",
+        Integer,
+        ForeignKey("collector_runs.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    Column("path", Text, nullable=False),
+    # ok | unchanged | skipped (not evidence) | refused
+    Column("status", String(20), nullable=False),
+    Column("position", String(100)),  # line or record where a refusal happened
+    Column("reason", Text),
+    Column("content_sha256", String(64)),
+    Column("records_read", Integer, nullable=False),
+    Column("records_new", Integer, nullable=False),
+)
+
+# Watermarks: what each collector last read from each file, to skip what did not change.
+source_files = Table(
+    "source_files",
+    metadata,
+    Column("collector", String(100), primary_key=True),
+    Column("path", String(1000), primary_key=True),
+    Column("product_key", String(200), primary_key=True),  # '' when unattributed
+    Column("size", Integer),
+    Column("mtime_ns", BigInteger),
+    Column("content_sha256", String(64), nullable=False),
+    Column("etag", Text),
+    Column("last_modified", Text),
+    Column("collected_at", UTCDateTime, nullable=False),
+)
+
+pipeline_runs = Table(
+    "pipeline_runs",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("run_key", String(64), nullable=False, unique=True),
+    Column("product_id", String(200), index=True),
+    Column("job", String(500), nullable=False),
+    Column("run_id", String(200), nullable=False),
+    Column("state", String(20), nullable=False),
+    Column("started_at", UTCDateTime),
+    Column("ended_at", UTCDateTime),
+    Column("source_tool", String(50), nullable=False),
+    Column("source", Text, nullable=False),
+    Column("details", JSONDocument, nullable=False),
+    Column("collected_at", UTCDateTime, nullable=False),
+)
+
+observed_lineage = Table(
+    "observed_lineage",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("edge_key", String(64), nullable=False, unique=True),
+    Column("upstream_product", String(200), index=True),
+    Column("downstream_product", String(200), index=True),
+    Column("dataset", String(1000), nullable=False),
+    Column("job", String(500), nullable=False),
+    Column("first_seen", UTCDateTime, nullable=False),
+    Column("last_seen", UTCDateTime, nullable=False),
+    Column("source_tool", String(50), nullable=False),
+    Column("source", Text, nullable=False),
+)
+
+log_records = Table(
+    "log_records",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("record_key", String(64), nullable=False, unique=True),
+    Column("product_id", String(200)),
+    Column("time", UTCDateTime, nullable=False),
+    Column("severity_number", Integer),
+    Column("severity_text", String(50)),
+    Column("body", Text, nullable=False),
+    Column("trace_id", String(32)),
+    Column("span_id", String(16)),
+    Column("run_id", String(200)),
+    Column("service", String(300)),
+    Column("attributes", JSONDocument, nullable=False),
+    Column("source", Text, nullable=False),
+    Index("ix_log_records_product_time", "product_id", "time"),
+)
+
+# Daily counts per severity band (TRACE..FATAL), what dashboards read.
+log_daily = Table(
+    "log_daily",
+    metadata,
+    Column("product_id", String(200), primary_key=True),
+    Column("day", Date, primary_key=True),
+    Column("severity", String(10), primary_key=True),
+    Column("records", Integer, nullable=False),
+)
+
+audit_events = Table(
+    "audit_events",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("event_key", String(64), nullable=False, unique=True),
+    Column("product_id", String(200)),
+    Column("time", UTCDateTime, nullable=False),
+    Column("actor", String(500), nullable=False),
+    Column("action", String(300), nullable=False),
+    Column("resource", Text, nullable=False),
+    Column("read_only", Boolean, nullable=False),
+    Column("source_tool", String(50), nullable=False),
+    Column("event_id", String(300)),
+    Column("details", JSONDocument, nullable=False),
+    Column("source", Text, nullable=False),
+    Index("ix_audit_events_product_time", "product_id", "time"),
+)
+
+slo_definitions = Table(
+    "slo_definitions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("slo_key", String(64), nullable=False, unique=True),
+    Column("product_id", String(200), index=True),
+    Column("name", String(300), nullable=False),
+    Column("indicator", String(500), nullable=False),
+    Column("target", Float, nullable=False),
+    Column("window", String(50), nullable=False),
+    Column("budgeting_method", String(30), nullable=False),
+    Column("source_tool", String(50), nullable=False),
+    Column("details", JSONDocument, nullable=False),
+    Column("source", Text, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+sli_samples = Table(
+    "sli_samples",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("sample_key", String(64), nullable=False, unique=True),
+    Column("product_id", String(200)),
+    Column("indicator", String(500), nullable=False),
+    Column("slo", String(300)),
+    Column("time", UTCDateTime, nullable=False),
+    Column("good", Float),
+    Column("total", Float),
+    Column("value", Float),
+    Column("labels", JSONDocument, nullable=False),
+    Column("source_tool", String(50), nullable=False),
+    Column("source", Text, nullable=False),
+    Index("ix_sli_samples_product_time", "product_id", "time"),
 )
