@@ -14,7 +14,8 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import datetime
 from pathlib import Path
 
 from opentelemetry.trace import Status, StatusCode
@@ -106,13 +107,122 @@ Progress = Callable[[str, int], None]  # (event, amount): "files" adds to the to
 
 @dataclass
 class _Pending:
-    """A parsed file whose records wait for the batch to be written."""
+    """A file read (or looked at) whose records and log row wait for the next flush."""
 
+    report: SourceReport
+    collector: str
+    product_key: str
     path: str
     outcome: FileOutcome
     records: list[Record]
     keys: list[str]
     watermark: Watermark | None
+
+
+class _Batch:
+    """Records of many files and sources, written together: one transaction per flush.
+
+    A source's run row is written with the flush that carries its last file, so the run
+    log never claims a file whose records did not land.
+    """
+
+    def __init__(self, store: Store, run_id: str) -> None:
+        self.store, self.run_id = store, run_id
+        self.items: list[_Pending] = []
+        self.records = 0
+        self.done: list[tuple[SourceReport, datetime]] = []
+
+    def add(self, item: _Pending) -> None:
+        self.items.append(item)
+        self.records += len(item.records)
+        if self.records >= BATCH_RECORDS:
+            self.flush()
+
+    def source_done(self, report: SourceReport, started: datetime) -> None:
+        self.done.append((report, started))
+
+    def flush(self) -> None:
+        items, done = self.items, self.done
+        self.items, self.records, self.done = [], 0, []
+        try:
+            with self.store.begin() as connection:
+                new = write_records(
+                    connection,
+                    [r for item in items for r in item.records],
+                    [k for item in items for k in item.keys],
+                )
+                _save_watermarks(connection, items)
+                outcomes = _outcomes(items, new)
+                self._log(connection, done, outcomes)
+        except Exception:
+            # The store refused something: write file by file so only the culprit is refused.
+            outcomes = []
+            for item in items:
+                try:
+                    with self.store.begin() as connection:
+                        new = write_records(connection, item.records, item.keys)
+                        _save_watermarks(connection, [item])
+                    outcomes += _outcomes([item], new)
+                except Exception as exc:
+                    reason = f"the store refused its records: {type(exc).__name__}: {exc}"
+                    refused = FileOutcome(item.path, "refused", reason[:2000])
+                    outcomes.append((item, refused))
+            with self.store.begin() as connection:
+                self._log(connection, done, outcomes)
+        for item, outcome in outcomes:
+            item.report.outcomes.append(outcome)
+            _count(item.collector, outcome)
+
+    def _log(
+        self,
+        connection: Connection,
+        done: list[tuple[SourceReport, datetime]],
+        outcomes: list[tuple[_Pending, FileOutcome]],
+    ) -> None:
+        for report, started in done:
+            mine = [o for item, o in outcomes if item.report is report]
+            log_source_run(
+                connection,
+                run_id=self.run_id,
+                collector=report.source.collector,
+                source=report.source.location,
+                product_id=report.source.product,
+                outcomes=report.outcomes + mine,
+                error=report.error,
+                started_at=started,
+            )
+
+
+def _save_watermarks(connection: Connection, items: list[_Pending]) -> None:
+    groups: dict[tuple[str, str], dict[str, Watermark]] = {}
+    for item in items:
+        if item.watermark is not None:
+            groups.setdefault((item.collector, item.product_key), {})[item.path] = item.watermark
+    for (collector, product_key), marks in groups.items():
+        save_watermarks(connection, collector, product_key, marks)
+
+
+def _outcomes(items: list[_Pending], new: set[str]) -> list[tuple[_Pending, FileOutcome]]:
+    """Each file's outcome with how many of its records were new to the store."""
+    credited: set[str] = set()  # the same record in two files of a batch is new once
+    result = []
+    for item in items:
+        outcome = item.outcome
+        if item.records:
+            fresh = {key for key in item.keys if key in new} - credited
+            credited |= fresh
+            outcome = replace(outcome, records_new=len(fresh))
+        result.append((item, outcome))
+    return result
+
+
+def _count(collector: str, outcome: FileOutcome) -> None:
+    instruments = collector_instruments()
+    attributes = {"collector": collector}
+    instruments.records.add(outcome.records_read, {**attributes, "kind": "read"})
+    instruments.records.add(outcome.records_new, {**attributes, "kind": "new"})
+    if outcome.status in ("refused", "partial"):
+        instruments.refusals.add(1, {**attributes, "kind": outcome.status})
 
 
 def run_sources(
@@ -126,6 +236,7 @@ def run_sources(
     """Collect every source (this shard's files of it); never stops at a bad one."""
     shard = shard or Shard()
     report = RunReport(run_id=str(uuid.uuid4()))
+    batch = _Batch(store, report.run_id)
     with store.read() as connection:
         directory = build_directory(connection)
     with tracer().start_as_current_span("meshgov.collect.run") as span:
@@ -133,8 +244,9 @@ def run_sources(
         span.set_attribute("meshgov.shard", f"{shard.index}/{shard.count}")
         for source in sources:
             report.sources.append(
-                _run_source(store, source, directory, shard, base, report.run_id, progress)
+                _run_source(store, source, directory, shard, base, batch, progress)
             )
+        batch.flush()
         span.set_attribute("meshgov.records_new", report.records_new)
     return report
 
@@ -145,7 +257,7 @@ def _run_source(
     directory: ProductDirectory,
     shard: Shard,
     base: Path | None,
-    run_id: str,
+    batch: _Batch,
     progress: Progress | None,
 ) -> SourceReport:
     started = utcnow()
@@ -155,7 +267,9 @@ def _run_source(
         span.set_attribute("meshgov.source", source.location)
         try:
             collector = get_collector(source.collector)
-            _SourceRun(store, collector, source, directory, shard, base, result, progress).run()
+            _SourceRun(
+                store, collector, source, directory, shard, base, result, progress, batch
+            ).run()
         except (UnknownCollector, OSError, FetchError) as exc:
             result.error = str(exc)
         except Exception as exc:  # one failing collector must not stop the other sources
@@ -165,17 +279,7 @@ def _run_source(
             collector_instruments().refusals.add(
                 1, {"collector": source.collector, "kind": "source"}
             )
-        with store.begin() as connection:
-            log_source_run(
-                connection,
-                run_id=run_id,
-                collector=source.collector,
-                source=source.location,
-                product_id=source.product,
-                outcomes=result.outcomes,
-                error=result.error,
-                started_at=started,
-            )
+        batch.source_done(result, started)
     return result
 
 
@@ -192,13 +296,12 @@ class _SourceRun:
         base: Path | None,
         result: SourceReport,
         progress: Progress | None,
+        batch: _Batch,
     ) -> None:
         self.store, self.collector, self.source = store, collector, source
         self.directory, self.shard, self.base = directory, shard, base
-        self.result, self.progress = result, progress
+        self.result, self.progress, self.batch = result, progress, batch
         self.product_key = source.product or ""
-        self.pending: list[_Pending] = []
-        self.pending_records = 0
 
     def run(self) -> None:
         with self.store.read() as connection:
@@ -219,11 +322,8 @@ class _SourceRun:
                 collector_instruments().duration.record(
                     time.perf_counter() - started, {"collector": self.collector.name}
                 )
-            if self.pending_records >= BATCH_RECORDS:
-                self._flush()
             if self.progress:
                 self.progress("done", 1)
-        self._flush()
 
     def _take(self, target: str | Path) -> None:
         """Read and parse one file or URL; its records join the pending batch."""
@@ -326,10 +426,22 @@ class _SourceRun:
             reason = shown_problems + (f"; and {more} more" if more > 0 else "")
             status = "partial" if records else "refused"
             outcome = FileOutcome(shown, status, reason, problems[0].position, digest, len(records))
-        self.pending.append(
-            _Pending(shown, outcome, records, [record_key(r) for r in records], mark)
+        keys = [record_key(r) for r in records]
+        self.batch.add(self._pending(outcome, records, keys, mark))
+
+    def _pending(
+        self, outcome: FileOutcome, records: list[Record], keys: list[str], mark: Watermark | None
+    ) -> _Pending:
+        return _Pending(
+            self.result,
+            self.collector.name,
+            self.product_key,
+            outcome.path,
+            outcome,
+            records,
+            keys,
+            mark,
         )
-        self.pending_records += len(records)
 
     def _relative(self, shown: str) -> str:
         location = Path(self.source.location)
@@ -341,57 +453,5 @@ class _SourceRun:
         return shown
 
     def _finish(self, outcome: FileOutcome, mark: Watermark | None) -> None:
-        """A file with nothing to write: log it (and its watermark) with the next batch."""
-        self.pending.append(_Pending(outcome.path, outcome, [], [], mark))
-
-    def _flush(self) -> None:
-        if not self.pending:
-            return
-        batch, self.pending, self.pending_records = self.pending, [], 0
-        try:
-            with self.store.begin() as connection:
-                new = write_records(connection, [r for p in batch for r in p.records])
-                self._save(connection, batch)
-            self._record(batch, new)
-        except Exception:
-            # The store refused something in the batch: find which file, one at a time.
-            for item in batch:
-                try:
-                    with self.store.begin() as connection:
-                        new = write_records(connection, item.records)
-                        self._save(connection, [item])
-                    self._record([item], new)
-                except Exception as exc:
-                    reason = f"the store refused its records: {type(exc).__name__}: {exc}"
-                    item.outcome = FileOutcome(item.path, "refused", reason[:2000])
-                    self._record([item], set())
-
-    def _save(self, connection: Connection, batch: list[_Pending]) -> None:
-        marks = {p.path: p.watermark for p in batch if p.watermark is not None}
-        if marks:
-            save_watermarks(connection, self.collector.name, self.product_key, marks)
-
-    def _record(self, batch: list[_Pending], new: set[str]) -> None:
-        counters = collector_instruments()
-        attributes = {"collector": self.collector.name}
-        credited: set[str] = set()  # the same record in two files of a batch is new once
-        for item in batch:
-            outcome = item.outcome
-            if item.records:
-                fresh_keys = {key for key in item.keys if key in new} - credited
-                credited |= fresh_keys
-                fresh = len(fresh_keys)
-                outcome = FileOutcome(
-                    outcome.path,
-                    outcome.status,
-                    outcome.reason,
-                    outcome.position,
-                    outcome.content_sha256,
-                    outcome.records_read,
-                    fresh,
-                )
-            self.result.outcomes.append(outcome)
-            counters.records.add(outcome.records_read, {**attributes, "kind": "read"})
-            counters.records.add(outcome.records_new, {**attributes, "kind": "new"})
-            if outcome.status in ("refused", "partial"):
-                counters.refusals.add(1, {**attributes, "kind": outcome.status})
+        """A file with nothing to write: log it (and its watermark) with the next flush."""
+        self.batch.add(self._pending(outcome, [], [], mark))

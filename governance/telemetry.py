@@ -64,10 +64,15 @@ def use_providers(
     _state["meter_provider"] = meter_provider
 
 
+_tracers: dict[int, trace.Tracer] = {}
+
+
 def tracer() -> trace.Tracer:
-    """meshgov's tracer."""
+    """meshgov's tracer (one per provider: the runner asks for it once per file)."""
     provider = _state["tracer_provider"] or trace.get_tracer_provider()
-    return provider.get_tracer("meshgov")
+    if id(provider) not in _tracers:
+        _tracers[id(provider)] = provider.get_tracer("meshgov")
+    return _tracers[id(provider)]
 
 
 def meter() -> metrics.Meter:

@@ -47,12 +47,15 @@ def severity_band(number: int | None) -> str:
     return SEVERITY_BANDS[(number - 1) // 4]
 
 
-def write_check_results(connection: Connection, results: Sequence[CheckResult]) -> set[str]:
+def write_check_results(
+    connection: Connection, results: Sequence[CheckResult], keys: Sequence[str] | None = None
+) -> set[str]:
     """Insert check results by natural key; new ones are added to the daily rollup."""
     now = utcnow()
+    keys = keys if keys is not None else [r.check_key for r in results]
     rows = {
-        r.check_key: {
-            "check_key": r.check_key,
+        key: {
+            "check_key": key,
             "product_id": r.product_id,
             "port": r.port,
             "source_tool": r.source_tool,
@@ -66,10 +69,10 @@ def write_check_results(connection: Connection, results: Sequence[CheckResult]) 
             "element_count": r.element_count,
             "run_time": r.run_time,
             "source": r.source,
-            "details": as_jsonable(r.details),
+            "details": r.details,
             "collected_at": now,
         }
-        for r in results
+        for key, r in zip(keys, results, strict=True)
     }
     new = insert_new(connection, check_results, list(rows.values()), ["check_key"])
     daily: Counter[tuple[str, Any, str, bool]] = Counter(
@@ -316,12 +319,26 @@ def record_key(record: Record) -> str:
     return record.check_key if isinstance(record, CheckResult) else record.natural_key
 
 
-def write_records(connection: Connection, records: Sequence[Record]) -> set[str]:
-    """Write records of any kind; returns the natural keys that were new to the store."""
-    by_kind: dict[type, list[Record]] = {}
-    for record in records:
-        by_kind.setdefault(type(record), []).append(record)
+def write_records(
+    connection: Connection, records: Sequence[Record], keys: Sequence[str] | None = None
+) -> set[str]:
+    """Write records of any kind; returns the natural keys that were new to the store.
+
+    `keys` (the records' natural keys, in order) saves computing them twice.
+    """
+    checks = [r for r in records if isinstance(r, CheckResult)]
     new: set[str] = set()
-    for kind, batch in by_kind.items():
+    if checks:
+        check_keys = None
+        if keys is not None:
+            check_keys = [
+                k for r, k in zip(records, keys, strict=True) if isinstance(r, CheckResult)
+            ]
+        new |= write_check_results(connection, checks, check_keys)
+    others: dict[type, list[Record]] = {}
+    for record in records:
+        if not isinstance(record, CheckResult):
+            others.setdefault(type(record), []).append(record)
+    for kind, batch in others.items():
         new |= WRITERS[kind](connection, batch)
     return new

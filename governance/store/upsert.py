@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Connection, Table
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.sql import sqltypes
+
+from governance.store.types import UTCDateTime
 
 
 def insert_ignore(
@@ -22,17 +28,16 @@ def insert_new(
     """Insert rows whose natural key is new; returns the first key column of those inserted."""
     if not rows:
         return set()
+    if connection.dialect.name == "sqlite" and len(keys) == 1:
+        return _sqlite_insert_new(connection, table, rows, keys[0])
     dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
     statement = dialect.insert(table).on_conflict_do_nothing(index_elements=list(keys))
     # RETURNING tells what was inserted; rowcount is -1 for multi-row inserts on psycopg.
     statement = statement.returning(table.c[keys[0]])
-    inserted: set[Any] = set()
-    # Chunks keep SQLite under its bound-parameter limit on big batches.
-    size = max(1, 30000 // max(1, len(rows[0])))
-    for start in range(0, len(rows), size):
-        chunk = rows[start : start + size]
-        inserted.update(connection.execute(statement.values(list(chunk))).scalars())
-    return inserted
+    # executemany with RETURNING: SQLAlchemy batches it into multi-row INSERTs itself
+    # ("insertmanyvalues") with a statement compiled once, instead of compiling one
+    # VALUES clause per chunk.
+    return set(connection.execute(statement, list(rows)).scalars())
 
 
 def add_counts(
@@ -65,3 +70,74 @@ def upsert(
     statement = statement.on_conflict_do_update(index_elements=list(keys), set_=updates)
     for start in range(0, len(rows), 500):
         connection.execute(statement, list(rows[start : start + 500]))
+
+
+def _sqlite_value(column_type: Any) -> Callable[[Any], Any] | None:
+    """How SQLAlchemy would store a Python value in SQLite (None: as it is)."""
+    if isinstance(column_type, UTCDateTime):
+        return _sqlite_datetime
+    if isinstance(column_type, sqltypes.JSON) or isinstance(
+        getattr(column_type, "impl", None), sqltypes.JSON
+    ):
+        return lambda value: None if value is None else json.dumps(value)
+    if isinstance(column_type, sqltypes.Date):
+        return lambda value: None if value is None else value.isoformat()
+    if isinstance(column_type, sqltypes.Boolean):
+        return lambda value: None if value is None else int(value)
+    return None
+
+
+@lru_cache(maxsize=4096)  # a file's records share a run time; a batch shares collected_at
+def _sqlite_datetime(value: datetime | None) -> str | None:
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        raise ValueError(f"naive datetime {value!r}: meshgov stores only aware UTC times")
+    # SQLAlchemy's SQLite DATETIME storage format, in UTC.
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+def _sqlite_insert_new(
+    connection: Connection, table: Table, rows: Sequence[dict[str, Any]], key: str
+) -> set[Any]:
+    """The bulk path for SQLite evidence tables: one executemany on the driver connection.
+
+    SQLite has one writer at a time, so the keys found absent before the INSERT are
+    exactly the rows it adds; INSERT OR IGNORE still guards the natural key.
+    """
+    raw = connection.connection.driver_connection
+    unique: dict[Any, dict[str, Any]] = {}
+    for row in rows:
+        unique.setdefault(row[key], row)
+    candidates = list(unique)
+    existing: set[Any] = set()
+    quoted = f'"{key}"'
+    for start in range(0, len(candidates), 900):
+        chunk = candidates[start : start + 900]
+        placeholders = ",".join("?" * len(chunk))
+        cursor = raw.execute(
+            f'SELECT {quoted} FROM "{table.name}" WHERE {quoted} IN ({placeholders})', chunk
+        )
+        existing.update(found for (found,) in cursor)
+    fresh = [row for k, row in unique.items() if k not in existing]
+    if fresh:
+        columns = list(fresh[0])
+        # Only columns whose type needs converting pay for a call per row.
+        converting = [
+            (index, convert)
+            for index, column in enumerate(columns)
+            if (convert := _sqlite_value(table.c[column].type)) is not None
+        ]
+        values = []
+        for row in fresh:
+            value = list(row.values())
+            for index, convert in converting:
+                value[index] = convert(value[index])
+            values.append(value)
+        names = ", ".join(f'"{c}"' for c in columns)
+        sql = (
+            f'INSERT OR IGNORE INTO "{table.name}" ({names}) '
+            f"VALUES ({', '.join('?' * len(columns))})"
+        )
+        raw.executemany(sql, values)
+    return {row[key] for row in fresh}
