@@ -8,7 +8,7 @@ import io
 import json
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from enum import StrEnum
@@ -270,20 +270,38 @@ OutputOption = Annotated[
 ]
 
 
-@export_app.command("checks")
-def export_checks(
-    format_: FormatOption = ExportFormat.json,
-    product: Annotated[str | None, typer.Option("--product", help="Only this product.")] = None,
-    output: OutputOption = None,
-    workspace: WorkspaceOption = None,
-) -> None:
-    """Normalised check results: one JSON object per line, or CSV."""
-    service = _service(workspace)
-    try:
-        rows = service.export_checks(product)
-    except UnknownProduct as exc:
-        raise _fail(str(exc)) from exc
-    _write_rows(rows, format_, output)
+ProductOption = Annotated[str | None, typer.Option("--product", help="Only this product.")]
+
+EVIDENCE_HELP = {
+    "checks": "Check results from every quality tool (GX, dbt, Soda, OpenLineage assertions).",
+    "runs": "Pipeline runs: product, job, run_id, state, started_at, ended_at.",
+    "logs": "Log records: product, time, severity_number, severity_text, body, run_id.",
+    "audit": "Audit events: time, actor, action, resource, product, read_only.",
+    "lineage": "Lineage edges, declared and observed: upstream_product, downstream_product, dataset.",
+    "slos": "SLO definitions: product, name, indicator, target, window, budgeting_method.",
+}
+
+
+def _export_command(kind: str) -> Callable[..., None]:
+    def command(
+        format_: FormatOption = ExportFormat.json,
+        product: ProductOption = None,
+        output: OutputOption = None,
+        workspace: WorkspaceOption = None,
+    ) -> None:
+        service = _service(workspace)
+        try:
+            rows = service.export(kind, product)
+        except UnknownProduct as exc:
+            raise _fail(str(exc)) from exc
+        _write_rows(rows, format_, output)
+
+    command.__doc__ = EVIDENCE_HELP[kind] + " One JSON object per line, or CSV."
+    return command
+
+
+for _kind in EVIDENCE_HELP:
+    export_app.command(_kind)(_export_command(_kind))
 
 
 @export_app.command("products")

@@ -15,6 +15,7 @@ from collectors.sources import Shard, Source, descriptor_sources
 from governance.config import Workspace, configured_sources, resolve_workspace
 from governance.registration import RegistrationReport, register_paths
 from governance.store import Store, read_models
+from governance.store.exports import EXPORTS
 from governance.store.tables import products as products_table
 
 
@@ -118,12 +119,18 @@ class MeshgovService:
         with self.store.read() as connection:
             return read_models.list_products(connection, domain)
 
-    def export_checks(self, product_id: str | None = None) -> list[dict[str, Any]]:
-        """Normalised check results, one dict per result."""
+    def export(self, kind: str, product_id: str | None = None) -> list[dict[str, Any]]:
+        """Evidence of one kind (checks, runs, logs, audit, lineage, slos), one dict per row."""
+        if kind not in EXPORTS:
+            raise ValueError(f"unknown export {kind!r}; choose from {', '.join(EXPORTS)}")
         if product_id is not None:
             self._require_product(product_id)
         with self.store.read() as connection:
-            return read_models.export_checks(connection, product_id)
+            return EXPORTS[kind](connection, product_id)
+
+    def export_checks(self, product_id: str | None = None) -> list[dict[str, Any]]:
+        """Normalised check results, one dict per result."""
+        return self.export("checks", product_id)
 
     def collector_log(self, run_id: str | None = None) -> list[dict[str, Any]]:
         """The collector run log."""

@@ -21,6 +21,11 @@ COMMANDS = [
     ["export"],
     ["export", "checks"],
     ["export", "products"],
+    ["export", "runs"],
+    ["export", "logs"],
+    ["export", "audit"],
+    ["export", "lineage"],
+    ["export", "slos"],
     ["demo"],
     ["serve"],
 ]

@@ -91,3 +91,42 @@ def test_checking_a_missing_sqlite_store_creates_nothing(tmp_path):
     with pytest.raises(StoreNotInitialised):
         store.check_ready()
     assert list(tmp_path.iterdir()) == []
+
+
+def test_migration_0002_keeps_the_per_file_log_of_a_0001_store(store_url):
+    from alembic import command
+
+    from governance.store.database import _alembic_config
+
+    store = Store(store_url)
+    config = _alembic_config()
+    with store.engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0001")
+        connection.execute(
+            text(
+                "INSERT INTO collector_runs (run_id, collector, source, status, reason,"
+                " records_read, records_new, started_at, finished_at) VALUES"
+                " ('r1', 'great_expectations', '/a.json', 'refused', 'not valid JSON', 0, 0,"
+                " CURRENT_TIMESTAMP, CURRENT_TIMESTAMP),"
+                " ('r1', 'great_expectations', '/b.json', 'ok', NULL, 4, 4,"
+                " CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+            )
+        )
+    assert store.init() == ("0001", head_revision())
+    with store.read() as connection:
+        runs = connection.execute(
+            text("SELECT source, status, error, files_read, files_refused FROM collector_runs")
+        ).all()
+        files = connection.execute(
+            text("SELECT path, status, reason, records_new FROM collector_files ORDER BY path")
+        ).all()
+    assert sorted(map(tuple, runs)) == [
+        ("/a.json", "failed", "not valid JSON", 0, 1),
+        ("/b.json", "ok", None, 1, 0),
+    ]
+    assert [tuple(f) for f in files] == [
+        ("/a.json", "refused", "not valid JSON", 0),
+        ("/b.json", "ok", None, 4),
+    ]
+    store.dispose()

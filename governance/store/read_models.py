@@ -163,31 +163,6 @@ def latest_run_checks(connection: Connection, product_id: str) -> list[dict[str,
     return [dict(row._mapping) for row in connection.execute(query)]
 
 
-def export_checks(connection: Connection, product_id: str | None = None) -> list[dict[str, Any]]:
-    """Normalised check results for BI tools and scripts, oldest first."""
-    query = select(check_results).order_by(check_results.c.run_time, check_results.c.id)
-    if product_id:
-        query = query.where(check_results.c.product_id == product_id)
-    return [
-        {
-            "product": row.product_id,
-            "port": row.port,
-            "source_tool": row.source_tool,
-            "suite": row.suite,
-            "check": row.check_name,
-            "column": row.column_name,
-            "success": row.success,
-            "status": row.status,
-            "unexpected_count": row.unexpected_count,
-            "unexpected_percent": row.unexpected_percent,
-            "element_count": row.element_count,
-            "run_time": row.run_time.isoformat().replace("+00:00", "Z"),
-            "source": row.source,
-        }
-        for row in connection.execute(query)
-    ]
-
-
 def daily_pass_rate(
     connection: Connection, product_id: str | None = None, days: int | None = None
 ) -> list[dict[str, Any]]:
