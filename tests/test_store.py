@@ -96,9 +96,11 @@ def test_checking_a_missing_sqlite_store_creates_nothing(tmp_path):
 def test_migration_0002_keeps_the_per_file_log_of_a_0001_store(store_url):
     from alembic import command
 
-    from governance.store.database import _alembic_config
+    from governance.store.database import _alembic_config, sqlite_file
 
     store = Store(store_url)
+    if sqlite_file(store_url):
+        sqlite_file(store_url).parent.mkdir(parents=True, exist_ok=True)
     config = _alembic_config()
     with store.engine.begin() as connection:
         config.attributes["connection"] = connection
