@@ -208,6 +208,7 @@ def parse_product(content: bytes, path: str) -> Product:
     _refuse_duplicate_ports(path, "inputPorts", [(p.name, p.version) for p in odps.inputPorts])
     _refuse_duplicate_ports(path, "outputPorts", [(p.name, p.version) for p in odps.outputPorts])
     custom = _custom_properties(odps.customProperties)
+    _check_meshgov_properties(path, odps.customProperties)
     ports = tuple(
         Port(name=p.name, kind="input", version=p.version, contract_id=p.contractId)
         for p in odps.inputPorts
@@ -239,6 +240,31 @@ def parse_product(content: bytes, path: str) -> Product:
         source_path=path,
         sha256=sha256_of(content),
     )
+
+
+def _check_meshgov_properties(path: str, properties: list[_CustomProperty]) -> None:
+    """meshgov's own customProperties: `evidence` sources and `datasets` aliases."""
+    for index, item in enumerate(properties):
+        where = f"customProperties[{index}].value"
+        if item.property == "datasets":
+            if not isinstance(item.value, list) or not all(isinstance(v, str) for v in item.value):
+                raise DescriptorError(path, where, "datasets: expected a list of dataset names")
+        if item.property != "evidence":
+            continue
+        if not isinstance(item.value, list):
+            raise DescriptorError(path, where, "evidence: expected a list of {type, path} sources")
+        for position, entry in enumerate(item.value):
+            here = f"{where}[{position}]"
+            if not isinstance(entry, dict):
+                raise DescriptorError(path, here, "expected a mapping with type and path")
+            for key in ("type", "path"):
+                if not isinstance(entry.get(key), str) or not entry.get(key):
+                    raise DescriptorError(path, f"{here}.{key}", "required, a string")
+            unknown = set(entry) - {"type", "path", "options"}
+            if unknown:
+                raise DescriptorError(path, here, f"unknown key(s) {', '.join(sorted(unknown))}")
+            if "options" in entry and not isinstance(entry["options"], dict):
+                raise DescriptorError(path, f"{here}.options", "expected a mapping")
 
 
 def _refuse_duplicate_ports(path: str, field: str, keys: list[tuple[str, str]]) -> None:

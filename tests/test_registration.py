@@ -193,3 +193,43 @@ def test_inputs_no_product_serves_are_listed_as_sources(service, mesh_dir):
         {"port": "shop-events", "contract_id": "shop-events-contract", "contract_name": None}
     ]
     assert service.product_detail("revenue").lineage["sources"] == []
+
+
+EVIDENCE_ENTRIES = {
+    "not a list": ("{type: great_expectations}", "customProperties[1].value", "expected a list"),
+    "missing path": ("[{type: great_expectations}]", "customProperties[1].value[0].path", "required"),
+    "unknown key": (
+        "[{type: dbt, path: x, schedule: daily}]",
+        "customProperties[1].value[0]",
+        "unknown key(s) schedule",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", EVIDENCE_ENTRIES, ids=list(EVIDENCE_ENTRIES))
+def test_declared_evidence_sources_are_validated(service, mesh_copy, case):
+    value, field, problem = EVIDENCE_ENTRIES[case]
+    descriptor = mesh_copy / "products" / "orders.yaml"
+    descriptor.write_text(
+        descriptor.read_text().replace(
+            "    value: gold\n", f"    value: gold\n  - property: evidence\n    value: {value}\n"
+        )
+    )
+    [error] = service.register([mesh_copy]).refused
+    assert (error.field, problem in error.problem) == (field, True)
+
+
+def test_declared_evidence_becomes_a_source_relative_to_the_descriptor(service, mesh_copy):
+    descriptor = mesh_copy / "products" / "orders.yaml"
+    descriptor.write_text(
+        descriptor.read_text().replace(
+            "    value: gold\n",
+            "    value: gold\n  - property: evidence\n"
+            "    value: [{type: great_expectations, path: ../gx, options: {x: 1}}]\n",
+        )
+    )
+    assert service.register([mesh_copy]).ok
+    [source] = service.sources()
+    assert (source.collector, source.product, source.options) == ("great_expectations", "orders", {"x": 1})
+    assert source.location == str(mesh_copy / "products" / ".." / "gx")
+    assert source.origin == "descriptor of orders"
