@@ -35,10 +35,10 @@ def parse_gx_time(value: Any) -> datetime | None:
         return datetime.strptime(text, fmt).replace(tzinfo=UTC)
     try:
         parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
+        # A zoneless time from GX is local to nobody we know; UTC is what GX itself writes.
+        return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+    except (ValueError, OverflowError):
         return None
-    # A zoneless time from GX is local to nobody we know; UTC is what GX itself writes.
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
 
 
 class GreatExpectationsCollector:
@@ -87,6 +87,9 @@ def _validation_results(
     """Find the validation results in any of the shapes GX writes."""
     if isinstance(document.get("results"), list) or isinstance(document.get("expectations"), list):
         return [(document, hints)]
+    if "results" in document:
+        found = type(document["results"]).__name__
+        raise CollectorParseError(f"'results' is not a list (found {found})")
     run_results = document.get("run_results")
     if isinstance(run_results, dict):
         found = []
@@ -159,6 +162,8 @@ def _check_result(
     if not isinstance(entry, dict):
         raise CollectorParseError(f"{where}: expected an object")
     config = entry.get("expectation_config") or {}
+    if not isinstance(config, dict):
+        raise CollectorParseError(f"{where}: 'expectation_config' is not an object")
     # 1.x writes `type`; 0.18 and describe_dict() write `expectation_type`. Keep both readable.
     expectation_type = config.get("type") or config.get("expectation_type")
     expectation_type = expectation_type or entry.get("expectation_type")
@@ -167,6 +172,8 @@ def _check_result(
     if not isinstance(entry.get("success"), bool):
         raise CollectorParseError(f"{where} ({expectation_type}): 'success' is not true/false")
     kwargs = config.get("kwargs") or entry.get("kwargs") or {}
+    if not isinstance(kwargs, dict):
+        raise CollectorParseError(f"{where} ({expectation_type}): 'kwargs' is not an object")
     result = entry.get("result") if isinstance(entry.get("result"), dict) else {}
     exception = entry.get("exception_info") or {}
     raised = isinstance(exception, dict) and bool(exception.get("raised_exception"))

@@ -148,6 +148,11 @@ class CheckResult:
     details: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
     @property
+    def natural_key(self) -> str:
+        """The key the store dedupes by (the same as check_key)."""
+        return self.check_key
+
+    @property
     def check_key(self) -> str:
         """Natural key: the same check of the same batch at the same time is one fact."""
         # Hot path (hundreds of thousands per collect): one join, JSON only for the params.

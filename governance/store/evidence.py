@@ -316,7 +316,7 @@ WRITERS: dict[type, Callable[[Connection, Sequence[Any]], set[str]]] = {
 
 def record_key(record: Record) -> str:
     """The natural key the store dedupes a record by."""
-    return record.check_key if isinstance(record, CheckResult) else record.natural_key
+    return record.natural_key
 
 
 def write_records(

@@ -142,3 +142,59 @@ def test_unreadable_files_are_refused_with_a_reason(content, reason):
 )
 def test_gx_times_are_read_as_utc(text, expected):
     assert parse_gx_time(text) == expected
+
+
+# --- property tests: whatever the bytes, the parser refuses or reads; it never crashes.
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from collectors import NotEvidence  # noqa: E402
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
+    lambda children: st.lists(children) | st.dictionaries(st.text(), children),
+    max_leaves=30,
+)
+REAL = json.loads((FIXTURES / "checkpoint_result_0_18.json").read_text())
+
+
+def survives(content: bytes) -> None:
+    try:
+        GreatExpectationsCollector().parse(content, SourceContext(path="x.json"))
+    except (CollectorParseError, NotEvidence):
+        pass
+
+
+@given(st.binary())
+def test_any_bytes_are_read_or_refused(content):
+    survives(content)
+
+
+@given(JSON)
+def test_any_json_is_read_or_refused(document):
+    survives(json.dumps(document).encode())
+
+
+def _paths(node, prefix=()):
+    yield prefix
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield from _paths(value, (*prefix, key))
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from _paths(value, (*prefix, index))
+
+
+PATHS = [p for p in _paths(REAL) if p]
+
+
+@settings(suppress_health_check=[HealthCheck.too_slow], max_examples=300)
+@given(st.sampled_from(PATHS), JSON)
+def test_a_real_result_with_any_part_replaced_is_read_or_refused(path, replacement):
+    document = json.loads(json.dumps(REAL))
+    node = document
+    for key in path[:-1]:
+        node = node[key]
+    node[path[-1]] = replacement
+    survives(json.dumps(document).encode())

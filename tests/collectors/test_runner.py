@@ -123,7 +123,7 @@ def test_a_bad_file_is_refused_with_its_reason_and_the_rest_lands(
     files = {Path(f["path"]).name: f for f in run["files"]}
     assert set(files) == {"a_good.json", "b_truncated.json", "c_other_tool.json"}
     assert "not valid JSON" in files["b_truncated.json"]["reason"]
-    assert "not a Great Expectations result" in files["c_other_tool.json"]["reason"]
+    assert "'results' is not a list (found str)" in files["c_other_tool.json"]["reason"]
     assert files["a_good.json"]["records_new"] == 4
     assert count(service.store, check_results) == 4
 
