@@ -15,7 +15,7 @@ import time
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 from opentelemetry.trace import Status, StatusCode
@@ -354,6 +354,8 @@ class _SourceRun:
             return FileOutcome(shown, "refused", f"cannot read: {exc.strerror or exc}"), None, None
         digest = sha256_of(content)
         mark = Watermark(stat.st_size, stat.st_mtime_ns, digest)
+        # A file's evidence is as of when it was written, not when meshgov read it.
+        self.read_time = datetime.fromtimestamp(stat.st_mtime, UTC)
         if previous and previous.content_sha256 == digest:
             # Touched but not changed: remember the new mtime, do not parse again.
             return FileOutcome(shown, "unchanged", content_sha256=digest), None, mark
@@ -386,6 +388,7 @@ class _SourceRun:
         if previous and previous.content_sha256 == digest:
             return FileOutcome(url, "unchanged", content_sha256=digest), None, mark
         self.companion_bytes = {}
+        self.read_time = utcnow()
         return FileOutcome(url, "ok", content_sha256=digest), content, mark
 
     def _parse(self, shown: str, content: bytes, mark: Watermark | None) -> None:
@@ -400,7 +403,7 @@ class _SourceRun:
             relative_path=self._relative(shown),
             directory=self.directory,
             options=options,
-            fetched_at=utcnow(),
+            fetched_at=self.read_time,
         )
         digest = mark.content_sha256 if mark else None
         try:

@@ -165,7 +165,7 @@ class CheckResult:
                 self.suite,
                 self.check,
                 self.column or "",
-                repr(sorted(params.items())) if params else "",
+                repr(sorted(params.items())) if isinstance(params, dict) else repr(params),
                 self.run_time.isoformat(),
             )
         )
@@ -299,7 +299,13 @@ class SloDefinition:
 
     @property
     def natural_key(self) -> str:
-        """One definition per product and SLO name; a changed file updates it."""
+        """One definition per product and SLO name; a changed file updates it.
+
+        Unattributed SLOs are told apart by their file too: two teams' "freshness" SLOs
+        that matched no product must not overwrite each other.
+        """
+        if self.product_id is None:
+            return _key(None, self.name, self.source)
         return _key(self.product_id, self.name)
 
 

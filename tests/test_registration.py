@@ -197,7 +197,11 @@ def test_inputs_no_product_serves_are_listed_as_sources(service, mesh_dir):
 
 EVIDENCE_ENTRIES = {
     "not a list": ("{type: great_expectations}", "customProperties[1].value", "expected a list"),
-    "missing path": ("[{type: great_expectations}]", "customProperties[1].value[0].path", "required"),
+    "missing path": (
+        "[{type: great_expectations}]",
+        "customProperties[1].value[0].path",
+        "required",
+    ),
     "unknown key": (
         "[{type: dbt, path: x, schedule: daily}]",
         "customProperties[1].value[0]",
@@ -230,6 +234,10 @@ def test_declared_evidence_becomes_a_source_relative_to_the_descriptor(service, 
     )
     assert service.register([mesh_copy]).ok
     [source] = service.sources()
-    assert (source.collector, source.product, source.options) == ("great_expectations", "orders", {"x": 1})
+    assert (source.collector, source.product, source.options) == (
+        "great_expectations",
+        "orders",
+        {"x": 1},
+    )
     assert source.location == str(mesh_copy / "products" / ".." / "gx")
     assert source.origin == "descriptor of orders"

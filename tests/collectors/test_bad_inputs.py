@@ -26,7 +26,9 @@ def test_the_corpus_is_broad():
 
 
 @pytest.mark.parametrize("collector", COLLECTORS)
-def test_every_bad_file_is_accounted_for(service, mesh_dir, collector, gx_validation_json, tmp_path):
+def test_every_bad_file_is_accounted_for(
+    service, mesh_dir, collector, gx_validation_json, tmp_path
+):
     service.register([mesh_dir])
     expected = json.loads((CORPUS / collector / "EXPECTED.json").read_text())
     batch = tmp_path / collector

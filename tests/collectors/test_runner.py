@@ -73,7 +73,9 @@ def test_collects_a_gx_file_context_store_and_again_changes_nothing(registered, 
     assert count(service.store, check_results) == 8
 
 
-def test_a_touched_file_is_reread_only_if_its_content_changed(registered, gx_validation_json, tmp_path):
+def test_a_touched_file_is_reread_only_if_its_content_changed(
+    registered, gx_validation_json, tmp_path
+):
     service = registered
     folder = tmp_path / "evidence"
     folder.mkdir()
@@ -85,7 +87,9 @@ def test_a_touched_file_is_reread_only_if_its_content_changed(registered, gx_val
     touched = only(service.collect("great_expectations", [folder], "orders"))
     assert touched.count("unchanged") == 2 and touched.records_read == 0
 
-    changed = (folder / "b.json").read_text().replace('"unexpected_count": 2', '"unexpected_count": 3')
+    changed = (
+        (folder / "b.json").read_text().replace('"unexpected_count": 2', '"unexpected_count": 3')
+    )
     (folder / "b.json").write_text(changed)
     reread = only(service.collect("great_expectations", [folder], "orders"))
     assert [o.status for o in reread.outcomes] == ["unchanged", "ok"]
