@@ -54,6 +54,9 @@ def add_counts(
     statement = dialect.insert(table)
     increments = {c: table.c[c] + statement.excluded[c] for c in counters}
     statement = statement.on_conflict_do_update(index_elements=list(keys), set_=increments)
+    # A fixed order: parallel shards that add to the same rollup rows lock them in the same
+    # order and so cannot deadlock each other.
+    rows = sorted(rows, key=lambda row: tuple(str(row[k]) for k in keys))
     for start in range(0, len(rows), 500):
         connection.execute(statement, list(rows[start : start + 500]))
 
