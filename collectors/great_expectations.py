@@ -158,7 +158,7 @@ def _check_result(
     hints: dict[str, str],
     source: SourceContext,
 ) -> CheckResult:
-    where = f"suite {suite!r}, result {index}"
+    where = _Where(suite, index)  # formatted only if a refusal needs it
     if not isinstance(entry, dict):
         raise CollectorParseError(f"{where}: expected an object")
     config = entry.get("expectation_config") or {}
@@ -206,6 +206,18 @@ def _check_result(
         source=source.path,
         details=details,
     )
+
+
+class _Where:
+    """'suite X, result N' for refusal messages, without formatting it for every result."""
+
+    __slots__ = ("suite", "index")
+
+    def __init__(self, suite: str, index: int) -> None:
+        self.suite, self.index = suite, index
+
+    def __format__(self, spec: str) -> str:
+        return f"suite {self.suite!r}, result {self.index}"
 
 
 def _column_of(kwargs: dict[str, Any]) -> str | None:

@@ -129,7 +129,8 @@ check_results = Table(
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("check_key", String(64), nullable=False, unique=True),
     # NULL product: evidence nobody claimed yet; kept and counted, never dropped.
-    Column("product_id", String(200), index=True),
+    # (No index of its own: ix_check_results_product_run_time serves product lookups.)
+    Column("product_id", String(200)),
     Column("port", String(200)),
     Column("source_tool", String(50), nullable=False),
     Column("suite", String(300), nullable=False),

@@ -19,6 +19,9 @@ depends_on = None
 
 
 def upgrade() -> None:
+    # Redundant with ix_check_results_product_run_time, and costly on every insert.
+    with op.batch_alter_table("check_results", schema=None) as batch_op:
+        batch_op.drop_index("ix_check_results_product_id")
     op.create_table(
         "audit_events",
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
@@ -224,6 +227,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("check_results", schema=None) as batch_op:
+        batch_op.create_index("ix_check_results_product_id", ["product_id"], unique=False)
     with op.batch_alter_table("collector_runs", schema=None) as batch_op:
         batch_op.add_column(sa.Column("reason", sa.TEXT(), nullable=True))
         batch_op.add_column(sa.Column("content_sha256", sa.VARCHAR(length=64), nullable=True))
