@@ -14,12 +14,10 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 from opentelemetry.trace import Status, StatusCode
-from sqlalchemy import Connection
 
 from collectors import (
     Collector,
@@ -30,6 +28,7 @@ from collectors import (
     UnknownCollector,
     get_collector,
 )
+from collectors.batch import Batch, Pending, RunReport, SourceReport
 from collectors.fetch import FetchError, fetch
 from collectors.sources import Shard, Source, expand
 from governance.descriptors import sha256_of
@@ -39,190 +38,18 @@ from governance.store.collector_log import (
     FileOutcome,
     Watermark,
     load_watermarks,
-    log_source_run,
-    save_watermarks,
 )
 from governance.store.directory import build_directory
-from governance.store.evidence import record_key, write_records
+from governance.store.evidence import record_key
 from governance.store.types import utcnow
 from governance.telemetry import collector_instruments, tracer
 
-BATCH_RECORDS = 20_000
 MAX_PROBLEMS_SHOWN = 5
 
 
-@dataclass
-class SourceReport:
-    """What one source gave in one run."""
-
-    source: Source
-    outcomes: list[FileOutcome] = field(default_factory=list)
-    error: str | None = None
-
-    def count(self, *statuses: str) -> int:
-        """How many files ended in one of `statuses`."""
-        return sum(1 for o in self.outcomes if o.status in statuses)
-
-    @property
-    def refused(self) -> list[FileOutcome]:
-        """Files refused whole or in part, with their reasons."""
-        return [o for o in self.outcomes if o.status in ("refused", "partial")]
-
-    @property
-    def records_read(self) -> int:
-        """Records parsed from the files read."""
-        return sum(o.records_read for o in self.outcomes)
-
-    @property
-    def records_new(self) -> int:
-        """Records that were not in the store before."""
-        return sum(o.records_new for o in self.outcomes)
-
-    @property
-    def ok(self) -> bool:
-        """Nothing refused and the source itself could be read."""
-        return self.error is None and not self.refused
-
-
-@dataclass
-class RunReport:
-    """One `meshgov collect`: a report per source."""
-
-    run_id: str
-    sources: list[SourceReport] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        """True when every source was read in full."""
-        return all(s.ok for s in self.sources)
-
-    @property
-    def records_new(self) -> int:
-        """New records over all sources."""
-        return sum(s.records_new for s in self.sources)
-
+__all__ = ["Progress", "RunReport", "SourceReport", "run_sources"]
 
 Progress = Callable[[str, int], None]  # (event, amount): "files" adds to the total, "done" advances
-
-
-@dataclass
-class _Pending:
-    """A file read (or looked at) whose records and log row wait for the next flush."""
-
-    report: SourceReport
-    collector: str
-    product_key: str
-    path: str
-    outcome: FileOutcome
-    records: list[Record]
-    keys: list[str]
-    watermark: Watermark | None
-
-
-class _Batch:
-    """Records of many files and sources, written together: one transaction per flush.
-
-    A source's run row is written with the flush that carries its last file, so the run
-    log never claims a file whose records did not land.
-    """
-
-    def __init__(self, store: Store, run_id: str) -> None:
-        self.store, self.run_id = store, run_id
-        self.items: list[_Pending] = []
-        self.records = 0
-        self.done: list[tuple[SourceReport, datetime]] = []
-
-    def add(self, item: _Pending) -> None:
-        self.items.append(item)
-        self.records += len(item.records)
-        if self.records >= BATCH_RECORDS:
-            self.flush()
-
-    def source_done(self, report: SourceReport, started: datetime) -> None:
-        self.done.append((report, started))
-
-    def flush(self) -> None:
-        items, done = self.items, self.done
-        self.items, self.records, self.done = [], 0, []
-        try:
-            with self.store.begin() as connection:
-                new = write_records(
-                    connection,
-                    [r for item in items for r in item.records],
-                    [k for item in items for k in item.keys],
-                )
-                _save_watermarks(connection, items)
-                outcomes = _outcomes(items, new)
-                self._log(connection, done, outcomes)
-        except Exception:
-            # The store refused something: write file by file so only the culprit is refused.
-            outcomes = []
-            for item in items:
-                try:
-                    with self.store.begin() as connection:
-                        new = write_records(connection, item.records, item.keys)
-                        _save_watermarks(connection, [item])
-                    outcomes += _outcomes([item], new)
-                except Exception as exc:
-                    reason = f"the store refused its records: {type(exc).__name__}: {exc}"
-                    refused = FileOutcome(item.path, "refused", reason[:2000])
-                    outcomes.append((item, refused))
-            with self.store.begin() as connection:
-                self._log(connection, done, outcomes)
-        for item, outcome in outcomes:
-            item.report.outcomes.append(outcome)
-            _count(item.collector, outcome)
-
-    def _log(
-        self,
-        connection: Connection,
-        done: list[tuple[SourceReport, datetime]],
-        outcomes: list[tuple[_Pending, FileOutcome]],
-    ) -> None:
-        for report, started in done:
-            mine = [o for item, o in outcomes if item.report is report]
-            log_source_run(
-                connection,
-                run_id=self.run_id,
-                collector=report.source.collector,
-                source=report.source.location,
-                product_id=report.source.product,
-                outcomes=report.outcomes + mine,
-                error=report.error,
-                started_at=started,
-            )
-
-
-def _save_watermarks(connection: Connection, items: list[_Pending]) -> None:
-    groups: dict[tuple[str, str], dict[str, Watermark]] = {}
-    for item in items:
-        if item.watermark is not None:
-            groups.setdefault((item.collector, item.product_key), {})[item.path] = item.watermark
-    for (collector, product_key), marks in groups.items():
-        save_watermarks(connection, collector, product_key, marks)
-
-
-def _outcomes(items: list[_Pending], new: set[str]) -> list[tuple[_Pending, FileOutcome]]:
-    """Each file's outcome with how many of its records were new to the store."""
-    credited: set[str] = set()  # the same record in two files of a batch is new once
-    result = []
-    for item in items:
-        outcome = item.outcome
-        if item.records:
-            fresh = {key for key in item.keys if key in new} - credited
-            credited |= fresh
-            outcome = replace(outcome, records_new=len(fresh))
-        result.append((item, outcome))
-    return result
-
-
-def _count(collector: str, outcome: FileOutcome) -> None:
-    instruments = collector_instruments()
-    attributes = {"collector": collector}
-    instruments.records.add(outcome.records_read, {**attributes, "kind": "read"})
-    instruments.records.add(outcome.records_new, {**attributes, "kind": "new"})
-    if outcome.status in ("refused", "partial"):
-        instruments.refusals.add(1, {**attributes, "kind": outcome.status})
 
 
 def run_sources(
@@ -236,7 +63,7 @@ def run_sources(
     """Collect every source (this shard's files of it); never stops at a bad one."""
     shard = shard or Shard()
     report = RunReport(run_id=str(uuid.uuid4()))
-    batch = _Batch(store, report.run_id)
+    batch = Batch(store, report.run_id)
     with store.read() as connection:
         directory = build_directory(connection)
     with tracer().start_as_current_span("meshgov.collect.run") as span:
@@ -257,7 +84,7 @@ def _run_source(
     directory: ProductDirectory,
     shard: Shard,
     base: Path | None,
-    batch: _Batch,
+    batch: Batch,
     progress: Progress | None,
 ) -> SourceReport:
     started = utcnow()
@@ -296,7 +123,7 @@ class _SourceRun:
         base: Path | None,
         result: SourceReport,
         progress: Progress | None,
-        batch: _Batch,
+        batch: Batch,
     ) -> None:
         self.store, self.collector, self.source = store, collector, source
         self.directory, self.shard, self.base = directory, shard, base
@@ -434,8 +261,8 @@ class _SourceRun:
 
     def _pending(
         self, outcome: FileOutcome, records: list[Record], keys: list[str], mark: Watermark | None
-    ) -> _Pending:
-        return _Pending(
+    ) -> Pending:
+        return Pending(
             self.result,
             self.collector.name,
             self.product_key,
