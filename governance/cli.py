@@ -20,7 +20,7 @@ from rich.console import Console
 from rich.progress import Progress as RichProgress
 from rich.table import Table
 
-from collectors import UnknownCollector, available_collectors
+from collectors import UnknownCollector, available_collectors, broken_collectors
 from collectors.runner import Progress, RunReport
 from collectors.sources import Shard
 from governance.config import Workspace, WorkspaceError, default_db_url, resolve_workspace
@@ -243,6 +243,9 @@ def collectors() -> None:
     for name, collector in sorted(available_collectors().items()):
         table.add_row(name, collector.description)
     out.print(table)
+    # A plugin that fails to import is named, not silently missing from the list.
+    for name, reason in sorted(broken_collectors().items()):
+        err.print(f"[red]broken[/red] {name}: {reason}")
 
 
 def _write_rows(rows: list[dict[str, Any]], fmt: ExportFormat, output: Path | None) -> None:
