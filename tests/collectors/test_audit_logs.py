@@ -7,7 +7,6 @@ the record shape CloudTrail documents (no AWS account is reachable from here).
 
 from __future__ import annotations
 
-import copy
 import gzip
 import json
 from datetime import UTC, datetime, timedelta
@@ -21,14 +20,13 @@ from collectors import CollectorParseError, NotEvidence, Parsed, SourceContext, 
 from collectors.audit_logs import AuditLogsCollector, is_read_action
 from collectors.audit_pgaudit import prefix_pattern
 from governance.model import ProductDirectory
+from tests.collectors.properties import JSON, bad_input_names, check_bad_input, mutated
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 AUDIT = FIXTURES / "audit_logs"
 PGAUDIT = (AUDIT / "pgaudit.log").read_bytes()
 PGAUDIT_CUSTOM = (AUDIT / "pgaudit_custom.log").read_bytes()
 CLOUDTRAIL = (AUDIT / "cloudtrail.json").read_bytes()
-BAD_INPUTS = FIXTURES / "bad_inputs" / "audit_logs"
-EXPECTED = json.loads((BAD_INPUTS / "EXPECTED.json").read_text())
 DIRECTORY = ProductDirectory(
     products=frozenset({"orders", "playlists"}),
     aliases={
@@ -36,11 +34,6 @@ DIRECTORY = ProductDirectory(
         "s3://harmonia-lake/orders": "orders",
         "sales.orders": "orders",
     },
-)
-JSON_VALUES = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
-    lambda children: st.lists(children) | st.dictionaries(st.text(), children),
-    max_leaves=20,
 )
 EVENT = {
     "time": "2026-11-24T03:00:00Z",
@@ -376,22 +369,9 @@ def test_the_format_option_forces_a_reader():
     assert len(parse(lines(EVENT), format="jsonl")) == 1
 
 
-@pytest.mark.parametrize("name", sorted(EXPECTED))
+@pytest.mark.parametrize("name", bad_input_names("audit_logs"))
 def test_bad_input_corpus(name):
-    expected = EXPECTED[name]
-    content = (BAD_INPUTS / name).read_bytes()
-    try:
-        result = parse(content)
-    except CollectorParseError as exc:
-        assert expected["outcome"] == "refused", exc
-        assert expected["reason_contains"] in exc.reason
-        return
-    if isinstance(result, Parsed):
-        assert expected["outcome"] == "partial", result.problems
-        assert any(expected["reason_contains"] in p.reason for p in result.problems)
-        assert result.records
-    else:
-        assert expected["outcome"] == "ok" and result
+    check_bad_input(parse, "audit_logs", name)
 
 
 # --- properties ---------------------------------------------------------------------------
@@ -415,7 +395,7 @@ def test_any_bytes_only_ever_refuse(content, form):
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(JSON_VALUES)
+@given(JSON)
 def test_any_json_only_ever_refuses(value):
     _never_crashes(json.dumps(value).encode())
     _never_crashes(json.dumps({"Records": value}).encode())
@@ -429,17 +409,12 @@ CLOUDTRAIL_RECORDS = json.loads(CLOUDTRAIL)["Records"]
 @given(
     st.integers(0, len(CLOUDTRAIL_RECORDS) - 1),
     st.data(),
-    JSON_VALUES,
+    JSON,
     st.booleans(),
 )
 def test_mutated_cloudtrail_records_only_ever_refuse(index, data, value, drop):
-    records = copy.deepcopy(CLOUDTRAIL_RECORDS)
-    record = records[index]
-    key = data.draw(st.sampled_from(sorted(record)))
-    if drop:
-        del record[key]
-    else:
-        record[key] = value
+    key = data.draw(st.sampled_from(sorted(CLOUDTRAIL_RECORDS[index])))
+    records = mutated(CLOUDTRAIL_RECORDS, (index, key), value, drop)
     try:
         content = json.dumps({"Records": records}, allow_nan=False).encode()
     except ValueError:  # Infinity is not JSON: the file is refused, which is all we ask
@@ -451,7 +426,7 @@ def test_mutated_cloudtrail_records_only_ever_refuse(index, data, value, drop):
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.sampled_from(sorted(EVENT) + ["product", "read_only"]), JSON_VALUES, st.booleans())
+@given(st.sampled_from(sorted(EVENT) + ["product", "read_only"]), JSON, st.booleans())
 def test_mutated_json_lines_only_ever_refuse(key, value, drop):
     mutated = {k: v for k, v in EVENT.items() if k != key} if drop else dict(EVENT, **{key: value})
     _never_crashes(lines(dict(EVENT, id="other"), mutated).encode())

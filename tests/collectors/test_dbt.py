@@ -21,6 +21,14 @@ from collectors import (
 )
 from collectors.dbt import DbtCollector
 from governance.model import CheckResult, PipelineRun
+from tests.collectors.properties import (
+    bad_input_names,
+    check_bad_input,
+    check_bad_inputs_listed,
+    json_paths,
+    json_values,
+    mutated,
+)
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 DBT = FIXTURES / "dbt"
@@ -348,29 +356,13 @@ def test_natural_keys_are_stable_and_distinct():
     assert other_keys.isdisjoint(keys)
 
 
-EXPECTED = json.loads((BAD / "EXPECTED.json").read_text())
-
-
-@pytest.mark.parametrize("name", sorted(EXPECTED))
+@pytest.mark.parametrize("name", bad_input_names("dbt"))
 def test_bad_inputs_meet_their_expectation(name):
-    expected = EXPECTED[name]
-    content = (BAD / name).read_bytes()
-    if expected["outcome"] == "refused":
-        with pytest.raises(CollectorParseError) as refused:
-            parse(content)
-        assert expected["reason_contains"] in str(refused.value)
-        return
-    parsed = parse(content)
-    assert parsed.records, "a partial or ok read keeps what it could read"
-    if expected["outcome"] == "partial":
-        assert any(expected["reason_contains"] in str(p) for p in parsed.problems)
-    else:
-        assert parsed.problems == []
+    check_bad_input(parse, "dbt", name)
 
 
 def test_bad_input_corpus_is_complete():
-    files = {p.name for p in BAD.iterdir() if p.name != "EXPECTED.json"}
-    assert files == set(EXPECTED) and len(files) >= 6
+    check_bad_inputs_listed("dbt")
 
 
 def test_an_unknown_product_is_kept_unattributed():
@@ -379,11 +371,7 @@ def test_an_unknown_product_is_kept_unattributed():
 
 
 # Any bytes and any JSON: a refusal, a skip or records, never another exception.
-JSON = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
-    lambda children: st.lists(children) | st.dictionaries(st.text(), children),
-    max_leaves=30,
-)
+JSON = json_values(max_leaves=30)
 ACCEPTABLE = (CollectorParseError, NotEvidence)
 
 
@@ -411,31 +399,6 @@ def test_any_json_manifest_never_raises_anything_else(document):
     _survives(json.dumps(RUN_RESULTS["v6"]).encode(), json.dumps(document).encode())
 
 
-def _paths(value, prefix=()):
-    """Every key path into a JSON document, to drop or replace one."""
-    yield prefix
-    if isinstance(value, dict):
-        for key, child in value.items():
-            yield from _paths(child, (*prefix, key))
-    elif isinstance(value, list):
-        for index, child in enumerate(value[:3]):
-            yield from _paths(child, (*prefix, index))
-
-
-def _mutated(document, path, replacement, drop):
-    mutated = copy.deepcopy(document)
-    if not path:
-        return replacement
-    parent = mutated
-    for step in path[:-1]:
-        parent = parent[step]
-    if drop and isinstance(parent, dict):
-        del parent[path[-1]]
-    else:
-        parent[path[-1]] = replacement
-    return mutated
-
-
 SMALL_MANIFEST = {
     "metadata": MANIFESTS["v6"]["metadata"],
     "nodes": {
@@ -445,19 +408,19 @@ SMALL_MANIFEST = {
         for k, v in MANIFESTS["v6"]["nodes"].items()
     },
 }  # fmt: skip
-RUN_PATHS = list(_paths(RUN_RESULTS["v6"]))
-MANIFEST_PATHS = list(_paths(SMALL_MANIFEST))
+RUN_PATHS = json_paths(RUN_RESULTS["v6"], max_items=3)
+MANIFEST_PATHS = json_paths(SMALL_MANIFEST, max_items=3)
 
 
 @settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
 @given(st.sampled_from(RUN_PATHS), JSON, st.booleans())
 def test_mutated_real_run_results_never_raise_anything_else(path, replacement, drop):
-    document = _mutated(RUN_RESULTS["v6"], path, replacement, drop)
+    document = mutated(RUN_RESULTS["v6"], path, replacement, drop)
     _survives(json.dumps(document).encode(), SMALL_MANIFEST)
 
 
 @settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
 @given(st.sampled_from(MANIFEST_PATHS), JSON, st.booleans())
 def test_mutated_real_manifest_never_raises_anything_else(path, replacement, drop):
-    manifest = _mutated(SMALL_MANIFEST, path, replacement, drop)
+    manifest = mutated(SMALL_MANIFEST, path, replacement, drop)
     _survives(json.dumps(RUN_RESULTS["v6"]).encode(), manifest)

@@ -150,12 +150,9 @@ from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 from collectors import NotEvidence  # noqa: E402
+from tests.collectors.properties import json_paths, json_values, replaced  # noqa: E402
 
-JSON = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
-    lambda children: st.lists(children) | st.dictionaries(st.text(), children),
-    max_leaves=30,
-)
+JSON = json_values(max_leaves=30)
 REAL = json.loads((FIXTURES / "checkpoint_result_0_18.json").read_text())
 
 
@@ -176,25 +173,10 @@ def test_any_json_is_read_or_refused(document):
     survives(json.dumps(document).encode())
 
 
-def _paths(node, prefix=()):
-    yield prefix
-    if isinstance(node, dict):
-        for key, value in node.items():
-            yield from _paths(value, (*prefix, key))
-    elif isinstance(node, list):
-        for index, value in enumerate(node):
-            yield from _paths(value, (*prefix, index))
-
-
-PATHS = [p for p in _paths(REAL) if p]
+PATHS = [p for p in json_paths(REAL) if p]
 
 
 @settings(suppress_health_check=[HealthCheck.too_slow], max_examples=300)
 @given(st.sampled_from(PATHS), JSON)
 def test_a_real_result_with_any_part_replaced_is_read_or_refused(path, replacement):
-    document = json.loads(json.dumps(REAL))
-    node = document
-    for key in path[:-1]:
-        node = node[key]
-    node[path[-1]] = replacement
-    survives(json.dumps(document).encode())
+    survives(json.dumps(replaced(REAL, path, replacement)).encode())

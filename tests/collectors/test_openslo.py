@@ -6,7 +6,6 @@ tests/fixtures/openslo/orders_slos.yaml is hand-written to the OpenSLO v1 specif
 
 from __future__ import annotations
 
-import copy
 import json
 from pathlib import Path
 
@@ -18,17 +17,18 @@ from hypothesis import strategies as st
 from collectors import CollectorParseError, NotEvidence, Parsed, SourceContext, get_collector
 from collectors.openslo import OpenSloCollector
 from governance.model import ProductDirectory
+from tests.collectors.properties import (
+    JSON,
+    bad_input_names,
+    check_bad_input,
+    dropped,
+    json_paths,
+    replaced,
+)
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 ORDERS = (FIXTURES / "openslo" / "orders_slos.yaml").read_bytes()
-BAD_INPUTS = FIXTURES / "bad_inputs" / "openslo"
-EXPECTED = json.loads((BAD_INPUTS / "EXPECTED.json").read_text())
 DIRECTORY = ProductDirectory(products=frozenset({"orders", "customers"}))
-JSON_VALUES = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
-    lambda children: st.lists(children) | st.dictionaries(st.text(), children),
-    max_leaves=20,
-)
 
 
 def parse(content: bytes | str, product: str | None = None):
@@ -264,22 +264,9 @@ def test_exponential_yaml_aliases_are_refused_quickly():
         parse(content)
 
 
-@pytest.mark.parametrize("name", sorted(EXPECTED))
+@pytest.mark.parametrize("name", bad_input_names("openslo"))
 def test_bad_input_corpus(name):
-    expected = EXPECTED[name]
-    content = (BAD_INPUTS / name).read_bytes()
-    try:
-        result = parse(content)
-    except CollectorParseError as exc:
-        assert expected["outcome"] == "refused", exc
-        assert expected["reason_contains"] in exc.reason
-        return
-    if isinstance(result, Parsed):
-        assert expected["outcome"] == "partial"
-        assert any(expected["reason_contains"] in p.reason for p in result.problems)
-        assert result.records
-    else:
-        assert expected["outcome"] == "ok" and result
+    check_bad_input(parse, "openslo", name)
 
 
 def _never_crashes(content: bytes) -> None:
@@ -305,37 +292,19 @@ def test_any_text_only_ever_refuses(text):
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(JSON_VALUES)
+@given(JSON)
 def test_any_json_only_ever_refuses(value):
     _never_crashes(json.dumps(value).encode())  # JSON is YAML
 
 
-def _paths(value, prefix=()):
-    """Every key path into nested dicts and lists."""
-    if isinstance(value, dict):
-        for key, child in value.items():
-            yield (*prefix, key)
-            yield from _paths(child, (*prefix, key))
-    elif isinstance(value, list):
-        for index, child in enumerate(value):
-            yield (*prefix, index)
-            yield from _paths(child, (*prefix, index))
-
-
 DOCUMENTS = list(yaml.safe_load_all(ORDERS))
-PATHS = [(i, path) for i, document in enumerate(DOCUMENTS) for path in _paths(document)]
+PATHS = [
+    (i, *path) for i, document in enumerate(DOCUMENTS) for path in json_paths(document) if path
+]
 
 
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.sampled_from(PATHS), JSON_VALUES, st.booleans())
-def test_mutated_orders_file_only_ever_refuses(where, value, drop):
-    index, path = where
-    documents = copy.deepcopy(DOCUMENTS)
-    parent = documents[index]
-    for step in path[:-1]:
-        parent = parent[step]
-    if drop:
-        del parent[path[-1]]
-    else:
-        parent[path[-1]] = value
+@given(st.sampled_from(PATHS), JSON, st.booleans())
+def test_mutated_orders_file_only_ever_refuses(path, value, drop):
+    documents = dropped(DOCUMENTS, path) if drop else replaced(DOCUMENTS, path, value)
     _never_crashes(yaml.safe_dump_all(documents).encode())

@@ -28,15 +28,20 @@ from collectors import (
     get_collector,
 )
 from collectors.otlp_logs import OtlpLogsCollector
+from tests.collectors.properties import (
+    bad_input_names,
+    check_bad_input,
+    check_bad_inputs_listed,
+    json_paths,
+    json_values,
+    mutated,
+    replaced,
+)
 
-BAD_INPUTS = Path(__file__).parent.parent / "fixtures" / "bad_inputs" / "otlp_logs"
 DIRECTORY = ProductDirectory(products=frozenset({"orders", "revenue"}))
 RUN_ID = "0192d5a0-0000-7000-8000-0000000000aa"
 OBSERVED_NS = 1795491063000393849  # 2026-11-24T03:31:03.000393Z
-JSON_VALUES = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
-    lambda children: st.lists(children) | st.dictionaries(st.text(), children),
-)
+JSON_VALUES = json_values(max_leaves=100)
 
 
 def parse(content: bytes | str, product: str | None = None, directory=DIRECTORY):
@@ -269,13 +274,8 @@ RESOURCE_VALUE = ("resourceLogs", 0, "resource", "attributes", 0, "value")
     ],
 )
 def test_bad_lines_are_refused_naming_the_field(real_requests, path, value, reason):
-    request = copy.deepcopy(real_requests[1])
-    parent = request
-    for step in path[:-1]:
-        parent = parent[step]
-    parent[path[-1]] = value
     with pytest.raises(CollectorParseError) as refused:
-        parse(json.dumps(request))
+        parse(json.dumps(replaced(real_requests[1], path, value)))
     assert reason in refused.value.reason and refused.value.position == "line 1"
 
 
@@ -298,29 +298,13 @@ def test_natural_keys_are_stable_and_a_reshipped_line_is_one_record(logs_file):
     assert len({r.natural_key for r in twice}) == len(first)
 
 
-BAD_EXPECTED = json.loads((BAD_INPUTS / "EXPECTED.json").read_text())
-
-
 def test_bad_input_corpus_lists_every_file():
-    files = {p.name for p in BAD_INPUTS.iterdir() if p.name != "EXPECTED.json"}
-    assert files == set(BAD_EXPECTED) and len(files) >= 6
+    check_bad_inputs_listed("otlp_logs")
 
 
-@pytest.mark.parametrize("name", sorted(BAD_EXPECTED))
+@pytest.mark.parametrize("name", bad_input_names("otlp_logs"))
 def test_bad_input_corpus(name: str):
-    expected = BAD_EXPECTED[name]
-    content = (BAD_INPUTS / name).read_bytes()
-    if expected["outcome"] == "refused":
-        with pytest.raises(CollectorParseError) as refused:
-            parse(content)
-        assert expected["reason_contains"] in str(refused.value)
-        return
-    result = parse(content)
-    if expected["outcome"] == "partial":
-        assert isinstance(result, Parsed) and result.records
-        assert any(expected["reason_contains"] in str(p) for p in result.problems)
-    else:
-        assert not isinstance(result, Parsed) and result
+    check_bad_input(parse, "otlp_logs", name)
 
 
 @settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
@@ -342,33 +326,16 @@ def test_any_json_is_read_or_refused(value: object):
             pass
 
 
-def _paths(value: object, prefix: tuple = ()) -> list[tuple]:
-    if isinstance(value, dict):
-        children = value.items()
-    elif isinstance(value, list):
-        children = enumerate(value)
-    else:
-        return []
-    return [p for key, child in children for p in [(*prefix, key), *_paths(child, (*prefix, key))]]
-
-
 @settings(
     max_examples=500,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )
 @given(st.data(), JSON_VALUES, st.booleans())
 def test_mutated_real_lines_are_read_or_refused(real_requests, data, value, drop):
-    request = copy.deepcopy(data.draw(st.sampled_from(real_requests)))
-    path = data.draw(st.sampled_from(_paths(request)))
-    parent = request
-    for step in path[:-1]:
-        parent = parent[step]
-    if drop and isinstance(parent, dict):
-        del parent[path[-1]]
-    else:
-        parent[path[-1]] = value
+    request = data.draw(st.sampled_from(real_requests))
+    path = data.draw(st.sampled_from([p for p in json_paths(request) if p]))
     try:
-        result = parse(json.dumps(request))
+        result = parse(json.dumps(mutated(request, path, value, drop)))
     except (CollectorParseError, NotEvidence):
         return
     for record in records_of(result):

@@ -20,10 +20,9 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, generate_latest
 from collectors import CollectorParseError, NotEvidence, Parsed, SourceContext, get_collector
 from collectors.prometheus import PrometheusCollector
 from governance.model import ProductDirectory
+from tests.collectors.properties import JSON, bad_input_names, check_bad_input
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
-BAD_INPUTS = FIXTURES / "bad_inputs" / "prometheus"
-EXPECTED = json.loads((BAD_INPUTS / "EXPECTED.json").read_text())
 SCRAPED = datetime(2026, 11, 24, 5, 0, tzinfo=UTC)
 DIRECTORY = ProductDirectory(
     products=frozenset({"orders"}), aliases={"lake.customers": "customers"}
@@ -163,22 +162,9 @@ def test_a_bad_product_label_option_is_refused(label):
         parse('rows{data_product="orders"} 1\n', product_label=label)
 
 
-@pytest.mark.parametrize("name", sorted(EXPECTED))
+@pytest.mark.parametrize("name", bad_input_names("prometheus"))
 def test_bad_input_corpus(name):
-    expected = EXPECTED[name]
-    content = (BAD_INPUTS / name).read_bytes()
-    try:
-        result = PrometheusCollector().parse(content, context())
-    except CollectorParseError as exc:
-        assert expected["outcome"] == "refused", exc
-        assert expected["reason_contains"] in exc.reason
-        return
-    if isinstance(result, Parsed):
-        assert expected["outcome"] == "partial"
-        assert any(expected["reason_contains"] in p.reason for p in result.problems)
-        assert result.records
-    else:
-        assert expected["outcome"] == "ok" and result
+    check_bad_input(parse, "prometheus", name)
 
 
 def test_parser_refusals_name_the_first_bad_line():
@@ -211,13 +197,7 @@ def test_any_text_only_ever_refuses(text):
 
 
 @settings(max_examples=200, deadline=None)
-@given(
-    st.recursive(
-        st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
-        lambda c: st.lists(c) | st.dictionaries(st.text(), c),
-        max_leaves=20,
-    )
-)
+@given(JSON)
 def test_any_json_only_ever_refuses(value):
     _never_crashes(json.dumps(value).encode())
 

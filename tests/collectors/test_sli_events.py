@@ -6,7 +6,6 @@ from __future__ import annotations
 import gzip
 import json
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -16,9 +15,8 @@ from collectors import CollectorParseError, NotEvidence, Parsed, SourceContext, 
 from collectors.json_lines import gunzip_if_compressed, parse_zoned_time
 from collectors.sli_events import SliEventsCollector
 from governance.model import ProductDirectory
+from tests.collectors.properties import JSON, bad_input_names, check_bad_input
 
-BAD_INPUTS = Path(__file__).parent.parent / "fixtures" / "bad_inputs" / "sli_events"
-EXPECTED = json.loads((BAD_INPUTS / "EXPECTED.json").read_text())
 DIRECTORY = ProductDirectory(
     products=frozenset({"orders", "customers"}), aliases={"lake.orders": "orders"}
 )
@@ -30,11 +28,6 @@ SAMPLE = {
     "good": 97,
     "total": 100,
 }
-JSON_VALUES = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
-    lambda children: st.lists(children) | st.dictionaries(st.text(), children),
-    max_leaves=20,
-)
 
 
 def context(product: str | None = None, **options) -> SourceContext:
@@ -150,22 +143,9 @@ def test_a_file_with_no_readable_line_is_refused():
     assert caught.value.position == "line 1" and "and 1 more" in caught.value.reason
 
 
-@pytest.mark.parametrize("name", sorted(EXPECTED))
+@pytest.mark.parametrize("name", bad_input_names("sli_events"))
 def test_bad_input_corpus(name):
-    expected = EXPECTED[name]
-    content = (BAD_INPUTS / name).read_bytes()
-    try:
-        result = SliEventsCollector().parse(content, context())
-    except CollectorParseError as exc:
-        assert expected["outcome"] == "refused", exc
-        assert expected["reason_contains"] in exc.reason
-        return
-    if isinstance(result, Parsed):
-        assert expected["outcome"] == "partial"
-        assert any(expected["reason_contains"] in p.reason for p in result.problems)
-        assert result.records
-    else:
-        assert expected["outcome"] == "ok" and result
+    check_bad_input(parse, "sli_events", name)
 
 
 @pytest.mark.parametrize(
@@ -224,7 +204,7 @@ def test_any_bytes_only_ever_refuse(content):
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(JSON_VALUES, max_size=5))
+@given(st.lists(JSON, max_size=5))
 def test_any_json_lines_only_ever_refuse(values):
     _never_crashes("\n".join(json.dumps(v) for v in values).encode())
 
@@ -232,7 +212,7 @@ def test_any_json_lines_only_ever_refuse(values):
 @settings(max_examples=300, deadline=None)
 @given(
     key=st.sampled_from(sorted(SAMPLE)),
-    value=JSON_VALUES,
+    value=JSON,
     drop=st.booleans(),
 )
 def test_mutated_samples_land_or_are_one_problem(key, value, drop):

@@ -21,6 +21,14 @@ from collectors import (
 )
 from collectors.soda import SodaCollector
 from governance.model import CheckResult
+from tests.collectors.properties import (
+    bad_input_names,
+    check_bad_input,
+    check_bad_inputs_listed,
+    json_paths,
+    json_values,
+    mutated,
+)
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 SODA = FIXTURES / "soda"
@@ -169,29 +177,13 @@ def test_natural_keys_are_stable_and_distinct():
     assert len({r.check_key for r in parse(document).records}) == 11
 
 
-EXPECTED = json.loads((BAD / "EXPECTED.json").read_text())
-
-
-@pytest.mark.parametrize("name", sorted(EXPECTED))
+@pytest.mark.parametrize("name", bad_input_names("soda"))
 def test_bad_inputs_meet_their_expectation(name):
-    expected = EXPECTED[name]
-    content = (BAD / name).read_bytes()
-    if expected["outcome"] == "refused":
-        with pytest.raises(CollectorParseError) as refused:
-            parse(content)
-        assert expected["reason_contains"] in str(refused.value)
-        return
-    parsed = parse(content)
-    assert parsed.records, "a partial or ok read keeps what it could read"
-    if expected["outcome"] == "partial":
-        assert any(expected["reason_contains"] in str(p) for p in parsed.problems)
-    else:
-        assert parsed.problems == []
+    check_bad_input(parse, "soda", name)
 
 
 def test_bad_input_corpus_is_complete():
-    files = {p.name for p in BAD.iterdir() if p.name != "EXPECTED.json"}
-    assert files == set(EXPECTED) and len(files) >= 6
+    check_bad_inputs_listed("soda")
 
 
 def test_an_unknown_product_is_kept_unattributed():
@@ -199,11 +191,7 @@ def test_an_unknown_product_is_kept_unattributed():
     assert result.product_id is None and result.suite == "mystery_table"
 
 
-JSON = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
-    lambda children: st.lists(children) | st.dictionaries(st.text(), children),
-    max_leaves=30,
-)
+JSON = json_values(max_leaves=30)
 
 
 def _survives(content: bytes) -> None:
@@ -230,31 +218,10 @@ def test_any_json_under_soda_keys_never_raises_anything_else(document):
     _survives(json.dumps(document).encode())
 
 
-def _paths(value, prefix=()):
-    yield prefix
-    if isinstance(value, dict):
-        for key, child in value.items():
-            yield from _paths(child, (*prefix, key))
-    elif isinstance(value, list):
-        for index, child in enumerate(value[:3]):
-            yield from _paths(child, (*prefix, index))
-
-
-PATHS = list(_paths(CLI))
+PATHS = json_paths(CLI, max_items=3)
 
 
 @settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
 @given(st.sampled_from(PATHS), JSON, st.booleans())
 def test_mutated_real_scan_never_raises_anything_else(path, replacement, drop):
-    document = copy.deepcopy(CLI)
-    if not path:
-        document = replacement
-    else:
-        parent = document
-        for step in path[:-1]:
-            parent = parent[step]
-        if drop and isinstance(parent, dict):
-            del parent[path[-1]]
-        else:
-            parent[path[-1]] = replacement
-    _survives(json.dumps(document).encode())
+    _survives(json.dumps(mutated(CLI, path, replacement, drop)).encode())
