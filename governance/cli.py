@@ -282,6 +282,7 @@ EVIDENCE_HELP = {
     "audit": "Audit events: time, actor, action, resource, product, read_only.",
     "lineage": "Lineage edges, declared and observed: upstream_product, downstream_product, dataset.",
     "slos": "SLO definitions: product, name, indicator, target, window, budgeting_method.",
+    "slis": "SLI samples: product, indicator, slo, time, good, total, value.",
 }
 
 

@@ -247,6 +247,8 @@ class LogRecord:
     def natural_key(self) -> str:
         """The same record exported twice (a re-shipped file) is one record."""
         return _key(
+            self.product_id,
+            self.run_id,
             self.service,
             self.time.isoformat(),
             self.severity_number,

@@ -26,6 +26,7 @@ COMMANDS = [
     ["export", "audit"],
     ["export", "lineage"],
     ["export", "slos"],
+    ["export", "slis"],
     ["demo"],
     ["serve"],
 ]

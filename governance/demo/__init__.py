@@ -2,7 +2,9 @@
 
 spec holds the building blocks, systems and the domain modules (artists, users, podcasts,
 listening, finance) declare the mesh, mesh assembles it; data makes each day's rows,
-evidence validates and writes them, workspace writes the whole demo workspace.
+evidence validates and writes them; timeline times each product's nightly job, from which
+lineage (OpenLineage), logs (OTLP), audit (audit JSON lines) and slos (OpenSLO, SLI
+samples) write the rest of the evidence; workspace writes the whole demo workspace.
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ import json
 import os
 import warnings
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -34,11 +34,46 @@ SYNTHESISED_NOTE = {
 
 
 @dataclass(frozen=True)
+class FailedCheck:
+    """One expectation a day's batch failed, with how many values it found unexpected."""
+
+    type: str
+    column: str | None
+    unexpected_count: int | None
+
+
+@dataclass(frozen=True)
+class ValidationOutcome:
+    """What one product's validation found on one day: the pipelines' logs and SLIs cite it."""
+
+    validated_at: datetime
+    rows: int
+    failures: tuple[FailedCheck, ...]
+
+
+@dataclass(frozen=True)
 class EvidenceSummary:
-    """What write_evidence wrote."""
+    """What write_evidence wrote, and what each (product id, day) validation found."""
 
     files: int
     check_results: int
+    outcomes: dict[tuple[str, date], ValidationOutcome] = field(default_factory=dict)
+
+
+def validation_outcome(document: dict[str, Any], moment: datetime) -> ValidationOutcome:
+    """The rows and failed checks of a ValidationResult JSON dict (real or synthesised)."""
+    rows = 0
+    failures = []
+    for entry in document["results"]:
+        config, result = entry["expectation_config"], entry["result"]
+        if config["type"] == ROW_COUNT:
+            rows = int(result["observed_value"])
+        else:
+            rows = int(result.get("element_count") or rows)
+        if not entry["success"]:
+            column = config["kwargs"].get("column")
+            failures.append(FailedCheck(config["type"], column, result.get("unexpected_count")))
+    return ValidationOutcome(moment, rows, tuple(failures))
 
 
 # --- the evaluator: what GX 1.x writes for one expectation, computed with pandas.
@@ -267,6 +302,7 @@ def write_evidence(
     """Write every product's validation results for the `days` up to `today`."""
     validator = GxValidator()
     files = checks = 0
+    outcomes: dict[tuple[str, date], ValidationOutcome] = {}
     for product in products:
         store = root / "evidence" / product.id / "gx" / "uncommitted" / "validations"
         store.mkdir(parents=True, exist_ok=True)  # a source with no results yet still exists
@@ -287,4 +323,5 @@ def write_evidence(
             path.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
             files += 1
             checks += len(document["results"])
-    return EvidenceSummary(files=files, check_results=checks)
+            outcomes[(product.id, moment.date())] = validation_outcome(document, moment)
+    return EvidenceSummary(files=files, check_results=checks, outcomes=outcomes)

@@ -1,9 +1,12 @@
 """`meshgov demo`: write the Harmonia Music demo workspace (descriptors, contracts, evidence).
 
-The mesh is declared in demo.mesh, its evidence made in demo.evidence; this module turns the
-declarations into ODPS and ODCS files and decides what may be overwritten. Descriptors and
-contracts depend on nothing random, so they are byte-identical from build to build; check
-outcomes depend only on `seed` and `today`.
+The mesh is declared in demo.mesh, its quality evidence made in demo.evidence and the rest
+(OpenLineage runs, OTLP logs, audit trail, OpenSLO SLOs and SLI samples) in demo.lineage,
+demo.logs, demo.audit and demo.slos from one timeline of nightly jobs (demo.timeline); this
+module turns the declarations into ODPS and ODCS files, lists every evidence source in
+meshgov.yaml and decides what may be overwritten. Descriptors and contracts depend on
+nothing random, so they are byte-identical from build to build; evidence depends only on
+`seed` and `today`.
 """
 
 from __future__ import annotations
@@ -16,9 +19,14 @@ from typing import Any
 import yaml
 
 from governance.config import STORE_DIR, WORKSPACE_FILE
+from governance.demo.audit import write_audit
 from governance.demo.evidence import write_evidence
+from governance.demo.lineage import write_lineage
+from governance.demo.logs import write_logs
 from governance.demo.mesh import PRODUCTS, SYSTEMS
+from governance.demo.slos import write_slos
 from governance.demo.spec import CHAT_URL, TICKETS_URL, ContractSpec, DemoProduct, Expectation
+from governance.demo.timeline import declared_datasets
 
 DEMO_NAME = "Harmonia Music (demo)"
 # What a rebuild replaces; anything else a person put in the folder stays.
@@ -47,10 +55,16 @@ def build_demo(root: Path, seed: int = 7, days: int = 30, today: date | None = N
         document = contract_document(system.contract, system.domain)
         _write_yaml(path / f"{system.contract.id}.yaml", document)
     evidence = write_evidence(root, PRODUCTS, seed, days, today)
+    # The other kinds follow the same nights and cite what validation found on each.
+    events = write_lineage(root, PRODUCTS, evidence.outcomes, seed, days, today)
+    logs = write_logs(root, PRODUCTS, evidence.outcomes, seed, days, today)
+    audit = write_audit(root, PRODUCTS, seed, days, today)
+    samples = write_slos(root, PRODUCTS, evidence.outcomes, seed, days, today)
     domains = {p.domain for p in PRODUCTS}
     return (
-        f"{len(PRODUCTS)} products in {len(domains)} domains, {days} days of evidence, "
-        f"{evidence.check_results} check results"
+        f"{len(PRODUCTS)} products in {len(domains)} domains, {days} days of evidence: "
+        f"{evidence.check_results} check results, {events} run events, {logs} log records, "
+        f"{audit} audit events, {samples} SLI samples"
     )
 
 
@@ -82,10 +96,19 @@ def is_demo_workspace(root: Path) -> bool:
 
 
 def workspace_settings() -> dict[str, Any]:
-    """meshgov.yaml: one Great Expectations source per product."""
-    sources = [
+    """meshgov.yaml: a Great Expectations source per product, then the platform's feeds."""
+    sources: list[dict[str, Any]] = [
         {"type": "great_expectations", "path": f"evidence/{p.id}/gx", "product": p.id}
         for p in PRODUCTS
+    ]
+    # Platform-wide feeds name no product: the collectors attribute each record by what it
+    # names (datasets, data_product attributes, labels), as they would in production.
+    sources += [
+        {"type": "openlineage", "path": "evidence/openlineage"},
+        {"type": "otlp_logs", "path": "evidence/otel"},
+        {"type": "audit_logs", "path": "evidence/audit", "options": {"format": "jsonl"}},
+        {"type": "openslo", "path": "evidence/slo"},
+        {"type": "sli_events", "path": "evidence/sli"},
     ]
     return {"name": DEMO_NAME, "demo": True, "sources": sources}
 
@@ -109,6 +132,13 @@ def product_descriptor(product: DemoProduct) -> dict[str, Any]:
                 "scope": "issues",
             }
         )
+    custom = [
+        {"property": "tier", "value": product.tier},
+        {"property": "archetype", "value": product.archetype},
+    ]
+    if datasets := declared_datasets(product):
+        # Contracts give a topic no dataset name; declare the one OpenLineage and audit use.
+        custom.append({"property": "datasets", "value": datasets})
     return {
         "apiVersion": "v1.0.0",
         "kind": "DataProduct",
@@ -123,10 +153,7 @@ def product_descriptor(product: DemoProduct) -> dict[str, Any]:
             "limitations": product.limitations,
         },
         "tags": list(product.tags),
-        "customProperties": [
-            {"property": "tier", "value": product.tier},
-            {"property": "archetype", "value": product.archetype},
-        ],
+        "customProperties": custom,
         "team": [{"username": m.username, "name": m.name, "role": m.role} for m in product.team],
         "support": support,
         "inputPorts": [

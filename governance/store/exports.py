@@ -15,6 +15,7 @@ from governance.store.tables import (
     log_records,
     observed_lineage,
     pipeline_runs,
+    sli_samples,
     slo_definitions,
 )
 
@@ -200,6 +201,30 @@ def export_lineage(connection: Connection, product_id: str | None = None) -> lis
     return rows
 
 
+def export_slis(connection: Connection, product_id: str | None = None) -> list[dict[str, Any]]:
+    """SLI samples: good/total counts or gauge values over time."""
+    return list(
+        _rows(
+            connection,
+            sli_samples,
+            [sli_samples.c.time, sli_samples.c.id],
+            product_id,
+            lambda r: {
+                "product": r.product_id,
+                "indicator": r.indicator,
+                "slo": r.slo,
+                "time": iso(r.time),
+                "good": r.good,
+                "total": r.total,
+                "value": r.value,
+                "labels": r.labels,
+                "source_tool": r.source_tool,
+                "source": r.source,
+            },
+        )
+    )
+
+
 EXPORTS: dict[str, Callable[[Connection, str | None], list[dict[str, Any]]]] = {
     "checks": export_checks,
     "runs": export_runs,
@@ -207,4 +232,5 @@ EXPORTS: dict[str, Callable[[Connection, str | None], list[dict[str, Any]]]] = {
     "audit": export_audit,
     "lineage": export_lineage,
     "slos": export_slos,
+    "slis": export_slis,
 }
