@@ -214,3 +214,25 @@ def test_shards_split_the_files_without_overlap(registered, gx_validation_json, 
 def test_bad_shard_specs_are_refused(text):
     with pytest.raises(ValueError, match="--shard"):
         Shard.parse(text)
+
+
+def test_a_file_the_store_refuses_costs_only_that_file(registered, gx_validation_json, tmp_path):
+    service = registered
+    batch = tmp_path / "batch"
+    batch.mkdir()
+    shutil.copy(gx_validation_json, batch / "a.json")
+    # Valid JSON, valid GX, but PostgreSQL text cannot hold a NUL character.
+    text = gx_validation_json.read_text().replace('"orders_suite"', '"orders\\u0000suite"')
+    (batch / "b_nul.json").write_text(text)
+    shutil.copy(gx_validation_json, batch / "c.json")
+    (batch / "c.json").write_text(gx_validation_json.read_text().replace("orders_suite", "other"))
+
+    report = service.collect("great_expectations", [batch], "orders")
+    statuses = {Path(o.path).name: (o.status, o.reason or "") for o in only(report).outcomes}
+    if service.store.backend == "postgresql":
+        assert statuses["b_nul.json"][0] == "refused"
+        assert "the store refused its records" in statuses["b_nul.json"][1]
+        assert report.records_new == 8  # a.json and c.json landed in full
+    else:
+        assert statuses["b_nul.json"][0] == "ok" and report.records_new == 12
+    assert statuses["a.json"][0] == statuses["c.json"][0] == "ok"
