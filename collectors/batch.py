@@ -18,7 +18,7 @@ from governance.store.collector_log import FileOutcome, Watermark, log_source_ru
 from governance.store.evidence import write_records
 from governance.telemetry import collector_instruments
 
-BATCH_RECORDS = 20_000
+BATCH_RECORDS = 50_000
 
 
 @dataclass

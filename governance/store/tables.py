@@ -208,9 +208,10 @@ collector_files = Table(
 source_files = Table(
     "source_files",
     metadata,
+    # Key order matters: a run loads every watermark of one (collector, product) at once.
     Column("collector", String(100), primary_key=True),
-    Column("path", String(1000), primary_key=True),
     Column("product_key", String(200), primary_key=True),  # '' when unattributed
+    Column("path", String(1000), primary_key=True),
     Column("size", Integer),
     Column("mtime_ns", BigInteger),
     Column("content_sha256", String(64), nullable=False),

@@ -171,7 +171,7 @@ def upgrade() -> None:
         sa.Column("etag", sa.Text(), nullable=True),
         sa.Column("last_modified", sa.Text(), nullable=True),
         sa.Column("collected_at", UTCDateTime(), nullable=False),
-        sa.PrimaryKeyConstraint("collector", "path", "product_key", name=op.f("pk_source_files")),
+        sa.PrimaryKeyConstraint("collector", "product_key", "path", name=op.f("pk_source_files")),
     )
     op.create_table(
         "collector_files",
