@@ -54,6 +54,8 @@ class SourceContext:
         """The source's product if it has one, else the first candidate the directory knows.
 
         What matches no product returns None: the record is kept unattributed, never dropped.
+        Formats that name several datasets per record (OpenLineage inputs and outputs) should
+        ask `directory.product_for` per dataset first, or --product would claim them all.
         """
         return self.product_id or self.directory.product_for(*candidates)
 
