@@ -2,29 +2,31 @@
 
 from __future__ import annotations
 
-import csv
 import importlib.util
-import io
 import json
 import os
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import replace
-from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.progress import Progress as RichProgress
 from rich.table import Table
 
 from collectors import UnknownCollector, available_collectors, broken_collectors
-from collectors.runner import Progress, RunReport
 from collectors.sources import Shard
+from governance.cli_output import (
+    ExportFormat,
+    collection_summary,
+    err,
+    out,
+    print_collection,
+    print_registration,
+    progress_bar,
+    write_rows,
+)
 from governance.config import Workspace, WorkspaceError, default_db_url, resolve_workspace
-from governance.registration import RegistrationReport
 from governance.service import MeshgovService, UnknownProduct
 from governance.store import StoreNotInitialised
 from governance.telemetry import configure_telemetry
@@ -37,8 +39,6 @@ app = typer.Typer(
 export_app = typer.Typer(help="Export registry and evidence for BI tools and scripts.")
 app.add_typer(export_app, name="export")
 
-out = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
 
 WorkspaceOption = Annotated[
     Path | None,
@@ -49,11 +49,6 @@ WorkspaceOption = Annotated[
         show_default=False,
     ),
 ]
-
-
-class ExportFormat(StrEnum):
-    json = "json"
-    csv = "csv"
 
 
 def _service(workspace: Path | None, *, ready: bool = True) -> MeshgovService:
@@ -94,19 +89,6 @@ def register(
         raise typer.Exit(1)
 
 
-def print_registration(report: RegistrationReport) -> None:
-    """Summarise a registration for people."""
-    out.print(
-        f"registered {len(report.registered)} product(s), {len(report.unchanged)} unchanged, "
-        f"{len(report.contracts_written)} contract version(s) written; lineage "
-        f"+{report.lineage_added} -{report.lineage_removed}"
-    )
-    for error in report.refused:
-        err.print(f"[red]refused[/red] {error}")
-    for message in report.deferred:
-        err.print(f"[yellow]deferred[/yellow] {message}")
-
-
 @app.command()
 def collect(
     type_: Annotated[
@@ -135,7 +117,7 @@ def collect(
     service = _service(workspace)
     try:
         chosen = Shard.parse(shard) if shard else None
-        with _progress(enabled=not as_json) as progress:
+        with progress_bar(enabled=not as_json) as progress:
             if type_ or path:
                 if not (type_ and path):
                     raise _fail("ad-hoc collection needs both --type and --path")
@@ -165,77 +147,6 @@ def _options(pairs: list[str]) -> dict[str, str]:
     return options
 
 
-@contextmanager
-def _progress(enabled: bool) -> Iterator[Progress | None]:
-    """A rich progress bar on a terminal; nothing in CI, in pipes or with --json."""
-    if not enabled or os.environ.get("CI") or not err.is_terminal:
-        yield None
-        return
-    with RichProgress(console=err, transient=True) as bar:
-        task = bar.add_task("collecting", total=0)
-
-        def advance(event: str, amount: int) -> None:
-            if event == "files":
-                bar.update(task, total=(bar.tasks[0].total or 0) + amount)
-            else:
-                bar.advance(task, amount)
-
-        yield advance
-
-
-def collection_summary(report: RunReport) -> dict[str, Any]:
-    """The machine-readable summary `--json` prints."""
-    return {
-        "run_id": report.run_id,
-        "ok": report.ok,
-        "records_new": report.records_new,
-        "sources": [
-            {
-                "collector": s.source.collector,
-                "source": s.source.location,
-                "product": s.source.product,
-                "origin": s.source.origin,
-                "error": s.error,
-                "files": {
-                    status: s.count(status)
-                    for status in ("ok", "partial", "unchanged", "skipped", "refused")
-                },
-                "records_read": s.records_read,
-                "records_new": s.records_new,
-                "refusals": [
-                    {"file": o.path, "status": o.status, "position": o.position, "reason": o.reason}
-                    for o in s.refused
-                ],
-            }
-            for s in report.sources
-        ],
-    }
-
-
-def print_collection(report: RunReport) -> bool:
-    """Summarise a collection run for people; returns True when nothing was refused."""
-    for source in report.sources:
-        target = f" → {source.source.product}" if source.source.product else ""
-        if source.error:
-            err.print(
-                f"[red]failed[/red] {source.source.collector}{target} {source.source.location}: "
-                f"{source.error}"
-            )
-            continue
-        out.print(
-            f"{source.source.collector}{target} {source.source.location}: "
-            f"{len(source.outcomes)} file(s): {source.count('ok', 'partial')} read, "
-            f"{source.count('unchanged')} unchanged, {source.count('skipped')} skipped "
-            f"(not evidence), {source.count('refused')} refused; "
-            f"{source.records_read} record(s) read, {source.records_new} new"
-        )
-        for outcome in source.refused:
-            where = f" ({outcome.position})" if outcome.position else ""
-            verb = "partly read" if outcome.status == "partial" else "refused"
-            err.print(f"[red]{verb}[/red] {outcome.path}{where}: {outcome.reason}")
-    return report.ok
-
-
 @app.command()
 def collectors() -> None:
     """List the installed collectors (built-in and third-party)."""
@@ -246,25 +157,6 @@ def collectors() -> None:
     # A plugin that fails to import is named, not silently missing from the list.
     for name, reason in sorted(broken_collectors().items()):
         err.print(f"[red]broken[/red] {name}: {reason}")
-
-
-def _write_rows(rows: list[dict[str, Any]], fmt: ExportFormat, output: Path | None) -> None:
-    buffer = io.StringIO()
-    if fmt is ExportFormat.json:
-        for row in rows:
-            buffer.write(json.dumps(row, default=str, ensure_ascii=False) + "\n")
-    else:
-        fields = list(rows[0]) if rows else []
-        writer = csv.DictWriter(buffer, fieldnames=fields, lineterminator="\n")
-        writer.writeheader()
-        for row in rows:
-            writer.writerow(
-                {k: json.dumps(v) if isinstance(v, list | dict) else v for k, v in row.items()}
-            )
-    if output is None:
-        sys.stdout.write(buffer.getvalue())
-    else:
-        output.write_text(buffer.getvalue(), encoding="utf-8")
 
 
 FormatOption = Annotated[ExportFormat, typer.Option("--format", "-f", help="json lines or csv.")]
@@ -298,7 +190,7 @@ def _export_command(kind: str) -> Callable[..., None]:
             rows = service.export(kind, product)
         except UnknownProduct as exc:
             raise _fail(str(exc)) from exc
-        _write_rows(rows, format_, output)
+        write_rows(rows, format_, output)
 
     command.__doc__ = EVIDENCE_HELP[kind] + " One JSON object per line, or CSV."
     return command
@@ -328,7 +220,7 @@ def export_products(
         }
         for p in service.products()
     ]
-    _write_rows(rows, format_, output)
+    write_rows(rows, format_, output)
 
 
 @app.command()

@@ -1,0 +1,134 @@
+"""How the CLI shows results: text for people, JSON and CSV for scripts, a progress bar."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.progress import Progress as RichProgress
+
+from collectors.runner import Progress, RunReport
+from governance.registration import RegistrationReport
+
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
+
+
+class ExportFormat(StrEnum):
+    """Formats of `meshgov export`."""
+
+    json = "json"
+    csv = "csv"
+
+
+def print_registration(report: RegistrationReport) -> None:
+    """Summarise a registration for people."""
+    out.print(
+        f"registered {len(report.registered)} product(s), {len(report.unchanged)} unchanged, "
+        f"{len(report.contracts_written)} contract version(s) written; lineage "
+        f"+{report.lineage_added} -{report.lineage_removed}"
+    )
+    for error in report.refused:
+        err.print(f"[red]refused[/red] {error}")
+    for message in report.deferred:
+        err.print(f"[yellow]deferred[/yellow] {message}")
+
+
+@contextmanager
+def progress_bar(enabled: bool) -> Iterator[Progress | None]:
+    """A rich progress bar on a terminal; nothing in CI, in pipes or with --json."""
+    if not enabled or os.environ.get("CI") or not err.is_terminal:
+        yield None
+        return
+    with RichProgress(console=err, transient=True) as bar:
+        task = bar.add_task("collecting", total=0)
+
+        def advance(event: str, amount: int) -> None:
+            if event == "files":
+                bar.update(task, total=(bar.tasks[0].total or 0) + amount)
+            else:
+                bar.advance(task, amount)
+
+        yield advance
+
+
+def collection_summary(report: RunReport) -> dict[str, Any]:
+    """The machine-readable summary `--json` prints."""
+    return {
+        "run_id": report.run_id,
+        "ok": report.ok,
+        "records_new": report.records_new,
+        "sources": [
+            {
+                "collector": s.source.collector,
+                "source": s.source.location,
+                "product": s.source.product,
+                "origin": s.source.origin,
+                "error": s.error,
+                "files": {
+                    status: s.count(status)
+                    for status in ("ok", "partial", "unchanged", "skipped", "refused")
+                },
+                "records_read": s.records_read,
+                "records_new": s.records_new,
+                "refusals": [
+                    {"file": o.path, "status": o.status, "position": o.position, "reason": o.reason}
+                    for o in s.refused
+                ],
+            }
+            for s in report.sources
+        ],
+    }
+
+
+def print_collection(report: RunReport) -> bool:
+    """Summarise a collection run for people; returns True when nothing was refused."""
+    for source in report.sources:
+        target = f" → {source.source.product}" if source.source.product else ""
+        if source.error:
+            err.print(
+                f"[red]failed[/red] {source.source.collector}{target} {source.source.location}: "
+                f"{source.error}"
+            )
+            continue
+        out.print(
+            f"{source.source.collector}{target} {source.source.location}: "
+            f"{len(source.outcomes)} file(s): {source.count('ok', 'partial')} read, "
+            f"{source.count('unchanged')} unchanged, {source.count('skipped')} skipped "
+            f"(not evidence), {source.count('refused')} refused; "
+            f"{source.records_read} record(s) read, {source.records_new} new"
+        )
+        for outcome in source.refused:
+            where = f" ({outcome.position})" if outcome.position else ""
+            verb = "partly read" if outcome.status == "partial" else "refused"
+            err.print(f"[red]{verb}[/red] {outcome.path}{where}: {outcome.reason}")
+    return report.ok
+
+
+def write_rows(rows: list[dict[str, Any]], fmt: ExportFormat, output: Path | None) -> None:
+    """Rows as JSON lines or CSV, to stdout or a file."""
+    buffer = io.StringIO()
+    if fmt is ExportFormat.json:
+        for row in rows:
+            buffer.write(json.dumps(row, default=str, ensure_ascii=False) + "\n")
+    else:
+        fields = list(rows[0]) if rows else []
+        writer = csv.DictWriter(buffer, fieldnames=fields, lineterminator="\n")
+        writer.writeheader()
+        for row in rows:
+            writer.writerow(
+                {k: json.dumps(v) if isinstance(v, list | dict) else v for k, v in row.items()}
+            )
+    if output is None:
+        sys.stdout.write(buffer.getvalue())
+    else:
+        output.write_text(buffer.getvalue(), encoding="utf-8")
