@@ -11,6 +11,7 @@ run time; it is read only where the store layout supplies them, and refused othe
 from __future__ import annotations
 
 import json
+import math
 import re
 from datetime import UTC, datetime
 from typing import Any
@@ -142,6 +143,7 @@ def _expectation_results(
         entries = validation.get("expectations")
     if not isinstance(entries, list):
         raise CollectorParseError(f"suite {suite!r}: 'results' is not a list")
+    suite = str(suite)
     return [
         _check_result(entry, index, suite, asset, run_time, gx_version, hints, source)
         for index, entry in enumerate(entries)
@@ -158,26 +160,38 @@ def _check_result(
     hints: dict[str, str],
     source: SourceContext,
 ) -> CheckResult:
-    where = _Where(suite, index)  # formatted only if a refusal needs it
-    if not isinstance(entry, dict):
-        raise CollectorParseError(f"{where}: expected an object")
+    # The hot path of a large collect (hundreds of thousands of results): plain lookups,
+    # refusal messages formatted only when a result is refused.
+    if type(entry) is not dict:
+        raise CollectorParseError(f"{_where(suite, index)}: expected an object")
     config = entry.get("expectation_config") or {}
-    if not isinstance(config, dict):
-        raise CollectorParseError(f"{where}: 'expectation_config' is not an object")
+    if type(config) is not dict:
+        raise CollectorParseError(f"{_where(suite, index)}: 'expectation_config' is not an object")
     # 1.x writes `type`; 0.18 and describe_dict() write `expectation_type`. Keep both readable.
-    expectation_type = config.get("type") or config.get("expectation_type")
-    expectation_type = expectation_type or entry.get("expectation_type")
+    expectation_type = (
+        config.get("type") or config.get("expectation_type") or entry.get("expectation_type")
+    )
     if not expectation_type:
-        raise CollectorParseError(f"{where}: no expectation type (type or expectation_type)")
-    if not isinstance(entry.get("success"), bool):
-        raise CollectorParseError(f"{where} ({expectation_type}): 'success' is not true/false")
+        raise CollectorParseError(
+            f"{_where(suite, index)}: no expectation type (type or expectation_type)"
+        )
+    success = entry.get("success")
+    if type(success) is not bool:
+        raise CollectorParseError(
+            f"{_where(suite, index)} ({expectation_type}): 'success' is not true/false"
+        )
     kwargs = config.get("kwargs") or entry.get("kwargs") or {}
-    if not isinstance(kwargs, dict):
-        raise CollectorParseError(f"{where} ({expectation_type}): 'kwargs' is not an object")
-    result = entry.get("result") if isinstance(entry.get("result"), dict) else {}
-    exception = entry.get("exception_info") or {}
-    raised = isinstance(exception, dict) and bool(exception.get("raised_exception"))
-    params = {k: v for k, v in kwargs.items() if k != "batch_id"}
+    if type(kwargs) is not dict:
+        raise CollectorParseError(
+            f"{_where(suite, index)} ({expectation_type}): 'kwargs' is not an object"
+        )
+    result = entry.get("result")
+    if type(result) is not dict:
+        result = {}
+    exception = entry.get("exception_info")
+    raised = type(exception) is dict and bool(exception.get("raised_exception"))
+    params = dict(kwargs)
+    params.pop("batch_id", None)
     details: dict[str, Any] = {"params": params}
     for key, value in (
         ("severity", config.get("severity")),
@@ -186,19 +200,20 @@ def _check_result(
         ("unexpected_percent_total", result.get("unexpected_percent_total")),
         ("missing_count", result.get("missing_count")),
         ("observed_value", result.get("observed_value")),
-        ("exception", exception.get("exception_message") if raised else None),
     ):
         if value is not None:
             details[key] = value
+    if raised and exception.get("exception_message") is not None:
+        details["exception"] = exception["exception_message"]
     return CheckResult(
         product_id=source.product_id,
         port=asset or hints.get("batch") or kwargs.get("batch_id"),
         source_tool="great_expectations",
-        suite=str(suite),
+        suite=suite,
         check=str(expectation_type),
         column=_column_of(kwargs),
-        success=entry["success"] and not raised,
-        status="error" if raised else ("pass" if entry["success"] else "fail"),
+        success=success and not raised,
+        status="error" if raised else ("pass" if success else "fail"),
         unexpected_count=_as_int(result.get("unexpected_count")),
         unexpected_percent=_as_float(result.get("unexpected_percent")),
         element_count=_as_int(result.get("element_count")),
@@ -208,16 +223,8 @@ def _check_result(
     )
 
 
-class _Where:
-    """'suite X, result N' for refusal messages, without formatting it for every result."""
-
-    __slots__ = ("suite", "index")
-
-    def __init__(self, suite: str, index: int) -> None:
-        self.suite, self.index = suite, index
-
-    def __format__(self, spec: str) -> str:
-        return f"suite {self.suite!r}, result {self.index}"
+def _where(suite: str, index: int) -> str:
+    return f"suite {suite!r}, result {index}"
 
 
 def _column_of(kwargs: dict[str, Any]) -> str | None:
@@ -232,8 +239,16 @@ def _column_of(kwargs: dict[str, Any]) -> str | None:
 
 
 def _as_int(value: Any) -> int | None:
-    return int(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+    kind = type(value)
+    if kind is int:
+        return value
+    if kind is float:
+        return int(value) if math.isfinite(value) else None
+    return int(value) if kind is not bool and isinstance(value, int) else None
 
 
 def _as_float(value: Any) -> float | None:
-    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+    kind = type(value)
+    if kind is float:
+        return value
+    return float(value) if kind is int or (kind is not bool and isinstance(value, float)) else None

@@ -167,16 +167,26 @@ class CheckResult:
                 self.check,
                 self.column or "",
                 repr(sorted(params.items())) if isinstance(params, dict) else repr(params),
-                self.run_time.isoformat(),
+                _iso(self.run_time, self.run_time.tzinfo),
             )
         )
         digest = hashlib.sha256(identity.encode()).hexdigest()
         # Still 64 hex characters, but led by the product and the run time: one product's
         # results land side by side in the unique index instead of scattered across it,
         # which halves the insert cost on a large store (benchmarks/README.md).
-        prefix = _product_prefix(self.product_id or "")
-        seconds = int(self.run_time.timestamp()) & 0xFF_FFFF_FFFF  # 10 hex digits, any year
-        return f"{prefix}{seconds:010x}{digest[: 64 - 8 - 10]}"
+        return f"{_key_prefix(self.product_id or '', self.run_time)}{digest[: 64 - 8 - 10]}"
+
+
+@lru_cache(maxsize=4096)  # the results of one run share a run time
+def _iso(moment: datetime, zone: Any) -> str:
+    # The zone is part of the cache key: equal instants in two zones print differently.
+    return moment.isoformat()
+
+
+@lru_cache(maxsize=4096)
+def _key_prefix(product_id: str, run_time: datetime) -> str:
+    seconds = int(run_time.timestamp()) & 0xFF_FFFF_FFFF  # 10 hex digits, any year
+    return f"{_product_prefix(product_id)}{seconds:010x}"
 
 
 @lru_cache(maxsize=65536)
