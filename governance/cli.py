@@ -6,7 +6,7 @@ import importlib.util
 import json
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
@@ -175,6 +175,12 @@ EVIDENCE_HELP = {
     "lineage": "Lineage edges, declared and observed: upstream_product, downstream_product, dataset.",
     "slos": "SLO definitions: product, name, indicator, target, window, budgeting_method.",
     "slis": "SLI samples: product, indicator, slo, time, good, total, value.",
+    "scores": "Health scores of the newest evaluation: product, domain, score, grade, level, "
+    "one field per dimension.",
+    "policies": "Policy results of the newest evaluation: product, policy_id, outcome, "
+    "severity, level, lifecycle, message.",
+    "slo-status": "SLO status of the newest evaluation: product, slo, attainment, "
+    "error_budget_remaining, burn_rate_long, burn_rate_short, status.",
 }
 
 
@@ -254,11 +260,21 @@ def demo(
     registration = service.register([root / "products"])
     print_registration(registration)
     collected = print_collection(service.collect_configured())
+    evaluation = service.evaluate()
+    out.print(
+        f"evaluated {evaluation.products} products against {evaluation.policies} policies; "
+        f"mean score {_mean(s.score for s in evaluation.scores.values()):.1f}"
+    )
     out.print(f"demo workspace ready: {root} ({summary})")
-    if not (registration.ok and collected):
+    if not (registration.ok and collected and not evaluation.refusals):
         raise _fail("the demo did not load cleanly; see the refusals above", 1)
     if serve_app:
         _serve(demo_workspace, port)
+
+
+def _mean(values: Iterable[float]) -> float:
+    numbers = list(values)
+    return sum(numbers) / len(numbers) if numbers else 0.0
 
 
 @app.command()
@@ -291,3 +307,7 @@ def _serve(workspace: Workspace, port: int) -> None:
 
 if __name__ == "__main__":
     app()
+
+
+# Engine commands (evaluate, explain, policies, check, new) live in their own module.
+from governance import cli_engine  # noqa: E402,F401

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -12,11 +13,18 @@ from sqlalchemy import select
 from collectors import get_collector
 from collectors.runner import Progress, RunReport, run_sources
 from collectors.sources import Shard, Source, descriptor_sources
-from governance.config import Workspace, configured_sources, resolve_workspace
+from governance.config import Workspace, WorkspaceError, configured_sources, resolve_workspace
+from governance.evaluation import EvaluationReport, evaluate_mesh
+from governance.policies import DEFAULT_POLICY_RULES, PolicyPack, load_pack, policy_rows
 from governance.registration import RegistrationReport, register_paths
-from governance.store import Store, read_models
+from governance.scoring import ScoringConfig
+from governance.store import Store, judgements, read_models
 from governance.store.exports import EXPORTS
 from governance.store.tables import products as products_table
+
+
+class NotEvaluated(LookupError):
+    """The store holds no evaluation yet."""
 
 
 class UnknownProduct(LookupError):
@@ -168,6 +176,55 @@ class MeshgovService:
                 daily_pass_rate=read_models.daily_pass_rate(connection, product_id),
                 quality=read_models.quality_figures(connection)[product_id],
             )
+
+    # --- governance engine --------------------------------------------------------------
+
+    def policy_roots(self) -> list[Path]:
+        """Where policies come from: meshgov.yaml `policy_rules:`, ./policy_rules, or the default pack."""
+        configured = self.workspace.settings.get("policy_rules")
+        if configured:
+            paths = configured if isinstance(configured, list) else [configured]
+            return [self.workspace.root / str(p) for p in paths]
+        local = self.workspace.root / "policy_rules"
+        return [local] if local.is_dir() else [DEFAULT_POLICY_RULES / "global"]
+
+    def scoring_config(self) -> ScoringConfig:
+        """Weights, cap and grades from meshgov.yaml `scoring:`."""
+        try:
+            return ScoringConfig.from_settings(self.workspace.settings.get("scoring"))
+        except ValueError as exc:
+            raise WorkspaceError(f"{self.workspace.config_file}: {exc}") from exc
+
+    def evaluate(self, now: datetime | None = None) -> EvaluationReport:
+        """Facts → SLOs → policies → scores → snapshots, for the whole mesh."""
+        self.store.check_ready()
+        return evaluate_mesh(self.store, self.policy_roots(), self.scoring_config(), now)
+
+    def policy_pack(self) -> PolicyPack:
+        """The policies in force, with any files that were refused."""
+        return load_pack(self.policy_roots())
+
+    def policy_overview(self) -> list[dict[str, Any]]:
+        """Every policy with scope, severity, level, lifecycle and its pass rate."""
+        pack = self.policy_pack()
+        with self.store.read() as connection:
+            results = judgements.latest_policy_results(connection)
+        return policy_rows(pack, results)
+
+    def explain(self, product_id: str) -> dict[str, Any]:
+        """A product's score, dimension by dimension, with the evidence and policies behind it."""
+        self._require_product(product_id)
+        with self.store.read() as connection:
+            scores = judgements.latest_scores(connection, product_id)
+            if not scores:
+                raise NotEvaluated("nothing evaluated yet: run `meshgov evaluate` first")
+            return {
+                "score": scores[0]["explanation"],
+                "day": scores[0]["day"],
+                "policies": judgements.latest_policy_results(connection, product_id),
+                "slos": judgements.latest_slo_status(connection, product_id),
+                "facts": judgements.latest_facts(connection, product_id),
+            }
 
     def _require_product(self, product_id: str) -> None:
         with self.store.read() as connection:

@@ -27,10 +27,11 @@ from governance.demo.mesh import PRODUCTS, SYSTEMS
 from governance.demo.slos import write_slos
 from governance.demo.spec import CHAT_URL, TICKETS_URL, ContractSpec, DemoProduct, Expectation
 from governance.demo.timeline import declared_datasets
+from governance.policies import DEFAULT_POLICY_RULES
 
 DEMO_NAME = "Harmonia Music (demo)"
 # What a rebuild replaces; anything else a person put in the folder stays.
-GENERATED = ("products", "evidence", STORE_DIR)
+GENERATED = ("products", "evidence", "policy_rules", STORE_DIR)
 HEADER = "# Written by `meshgov demo`; rebuilding the demo overwrites this file.\n"
 
 
@@ -54,6 +55,9 @@ def build_demo(root: Path, seed: int = 7, days: int = 30, today: date | None = N
         path = root / "products" / system.domain / "contracts" / "systems"
         document = contract_document(system.contract, system.domain)
         _write_yaml(path / f"{system.contract.id}.yaml", document)
+    # The workspace gets its own copy of the policy pack (global and the demo domains'
+    # policies) so that people can edit a policy and re-run `meshgov evaluate`.
+    shutil.copytree(DEFAULT_POLICY_RULES, root / "policy_rules", ignore=_not_policies)
     evidence = write_evidence(root, PRODUCTS, seed, days, today)
     # The other kinds follow the same nights and cite what validation found on each.
     events = write_lineage(root, PRODUCTS, evidence.outcomes, seed, days, today)
@@ -66,6 +70,10 @@ def build_demo(root: Path, seed: int = 7, days: int = 30, today: date | None = N
         f"{evidence.check_results} check results, {events} run events, {logs} log records, "
         f"{audit} audit events, {samples} SLI samples"
     )
+
+
+def _not_policies(folder: str, names: list[str]) -> list[str]:
+    return [n for n in names if n == "__pycache__" or n.endswith((".pyc", ".py"))]
 
 
 def _clear_previous_demo(root: Path) -> None:

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Table, or_, select
 
+from governance.store.judgements import export_policies, export_scores, export_slo_status
 from governance.store.tables import (
     audit_events,
     check_results,
@@ -233,4 +234,7 @@ EXPORTS: dict[str, Callable[[Connection, str | None], list[dict[str, Any]]]] = {
     "lineage": export_lineage,
     "slos": export_slos,
     "slis": export_slis,
+    "scores": export_scores,
+    "policies": export_policies,
+    "slo-status": export_slo_status,
 }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
+import governance.store.engine_tables  # noqa: F401  (registers its tables on the metadata)
 from governance.store.tables import metadata
 
 connection = context.config.attributes.get("connection")

@@ -1,0 +1,135 @@
+"""`meshgov evaluate`, `explain` and `policies`: the governance engine on the command line."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from governance.cli import WorkspaceOption, _fail, _service, app
+from governance.cli_output import ExportFormat, out, write_rows
+from governance.config import WorkspaceError
+from governance.service import NotEvaluated, UnknownProduct
+
+AsOfOption = Annotated[
+    datetime | None,
+    typer.Option("--as-of", help="Evaluate as of this time (UTC), e.g. to replay a day."),
+]
+
+
+@app.command()
+def evaluate(
+    workspace: WorkspaceOption = None,
+    as_of: AsOfOption = None,
+    json_: Annotated[bool, typer.Option("--json", help="Print a JSON summary.")] = False,
+) -> None:
+    """Facts → SLOs → policies → scores → snapshots, for the whole mesh."""
+    from datetime import UTC
+
+    service = _service(workspace)
+    when = as_of.replace(tzinfo=UTC) if as_of and as_of.tzinfo is None else as_of
+    try:
+        report = service.evaluate(when)
+    except WorkspaceError as exc:
+        raise _fail(str(exc)) from exc
+    summary = {
+        "evaluation": report.evaluation_id,
+        "as_of": report.as_of.isoformat(),
+        "products": report.products,
+        "policies": report.policies,
+        "outcomes": report.outcomes,
+        "refused_policies": report.refusals,
+        "seconds": {k: round(v, 3) for k, v in report.seconds.items()},
+    }
+    if json_:
+        print(json.dumps(summary))
+    else:
+        out.print(
+            f"evaluated {report.products} product(s) against {report.policies} policies "
+            f"(evaluation {report.evaluation_id}): "
+            + ", ".join(f"{n} {o}" for o, n in sorted(report.outcomes.items()))
+        )
+        for refusal in report.refusals:
+            out.print(f"[yellow]refused policy:[/yellow] {refusal}")
+        table = Table("product", "score", "grade", "level", "capped by")
+        for pid, score in sorted(report.scores.items(), key=lambda kv: kv[1].score):
+            table.add_row(
+                pid, f"{score.score:.1f}", score.grade, score.level, ", ".join(score.capped_by)
+            )
+        out.print(table)
+    if report.refusals:
+        raise typer.Exit(1)
+
+
+@app.command()
+def explain(
+    product: Annotated[str, typer.Argument(help="The product id.")],
+    workspace: WorkspaceOption = None,
+    json_: Annotated[bool, typer.Option("--json", help="Print the explanation as JSON.")] = False,
+) -> None:
+    """Why a product scores what it does: each dimension, its weight, and the evidence behind it."""
+    service = _service(workspace)
+    try:
+        explanation = service.explain(product)
+    except (UnknownProduct, NotEvaluated) as exc:
+        raise _fail(str(exc)) from exc
+    if json_:
+        print(json.dumps(explanation, default=str))
+        return
+    score = explanation["score"]
+    out.print(
+        f"[bold]{product}[/bold]: score {score['score']} (grade {score['grade']}), "
+        f"trust level {score['level']}, as of {explanation['day']}"
+    )
+    if score["capped_by"]:
+        out.print(f"  capped: failing enforced blocker(s) {', '.join(score['capped_by'])}")
+    if score["level_blockers"]:
+        out.print(f"  next level blocked by: {', '.join(score['level_blockers'])}")
+    for name, dimension in score["dimensions"].items():
+        value = "missing" if dimension["missing"] else f"{dimension['value']:.1f}"
+        out.print(f"\n  [bold]{name}[/bold] {value} (weight {dimension['weight']:g})")
+        for reason in dimension["reasons"]:
+            out.print(f"    - {reason['kind']} {reason['ref']}: {reason['detail']}")
+
+
+@app.command()
+def policies(
+    workspace: WorkspaceOption = None,
+    format_: Annotated[
+        ExportFormat | None,
+        typer.Option("--format", "-f", help="json lines or csv instead of a table."),
+    ] = None,
+) -> None:
+    """Every policy with its scope, severity, level, lifecycle and pass rate."""
+    service = _service(workspace)
+    rows = service.policy_overview()
+    refusals = service.policy_pack().refusals
+    if format_ is not None:
+        write_rows(rows, format_, None)
+    else:
+        table = Table("policy", "scope", "severity", "level", "lifecycle", "pass rate", "title")
+        for row in rows:
+            lifecycle = row["lifecycle"] + (
+                f" until {row['grace_until']}" if row["grace_until"] else ""
+            )
+            table.add_row(
+                row["policy_id"],
+                str(row["scope"]),
+                row["severity"],
+                row["level"],
+                lifecycle,
+                _percent(row["pass_rate"], row["applicable"]),
+                row["title"],
+            )
+        out.print(table)
+    for refusal in refusals:
+        out.print(f"[yellow]refused:[/yellow] {refusal}")
+    if refusals:
+        raise typer.Exit(1)
+
+
+def _percent(rate: Any, judged: int) -> str:
+    return "not evaluated" if rate is None else f"{100 * rate:.0f}% of {judged}"
