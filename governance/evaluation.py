@@ -14,7 +14,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from governance.facts import attach_slos, build_facts, read_evidence
+from governance.facts import build_facts, read_evidence
 from governance.policies import (
     PolicyPack,
     PolicyResult,
@@ -23,6 +23,7 @@ from governance.policies import (
     policy_files,
 )
 from governance.scoring import HealthScore, ScoringConfig, score_product
+from governance.sli import attach_slos
 from governance.store import Store
 from governance.store.judgements import Judgement, active_waivers, write_evaluation
 from governance.store.types import utcnow

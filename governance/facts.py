@@ -20,7 +20,6 @@ from typing import Any
 from sqlalchemy import Connection
 
 from governance.model import OWNER_ROLES
-from governance.slo import SliPoint, SloSpec, evaluate_slo, freshness_points, parse_duration
 from governance.store import fact_queries as q
 
 QUALITY_WINDOW = timedelta(days=7)
@@ -133,7 +132,7 @@ def _product_facts(
     served = [ev.contracts[p["contract_id"]] for p in outputs if p["contract_id"] in ev.contracts]
     team = [_member(m) for m in row["team"] or []]
     return {
-        "now": _iso(now),
+        "now": iso(now),
         "product": {
             "id": pid,
             "name": row["name"],
@@ -161,7 +160,7 @@ def _product_facts(
         "runs": _runs(pid, ev, now),
         "logs": _logs(ev.logs.get(pid, {})),
         "audit": _audit(ev.audit.get(pid, {}), now),
-        "slos": [],  # filled in by attach_slos
+        "slos": [],  # filled in by governance.sli.attach_slos
         "slo_summary": {},
         "review": {"open_items": ev.open_items.get(pid, 0)},
         "waivers": [_waiver(w, now) for w in ev.waivers.get(pid, [])],
@@ -308,8 +307,8 @@ def _quality(pid: str, ev: Evidence, now: datetime) -> dict[str, Any]:
         "window_checks": window["checks"],
         "window_pass_rate": _rate(window["passed"], window["checks"]),
         "days_with_checks": window["days"],
-        "latest_run_time": _iso(newest),
-        "latest_run_age_hours": _hours(now - newest) if newest else None,
+        "latest_run_time": iso(newest),
+        "latest_run_age_hours": hours(now - newest) if newest else None,
         "latest_checks": len(latest),
         "latest_failed": len(failed),
         "latest_failed_checks": sorted(
@@ -336,9 +335,9 @@ def _runs(pid: str, ev: Evidence, now: datetime) -> dict[str, Any]:
         "failed": len(finished) - succeeded,
         "success_rate": _rate(succeeded, len(finished)),
         "last_state": last["state"] if last else None,
-        "last_run_time": _iso(last["ended_at"] or last["started_at"]) if last else None,
-        "last_success_time": _iso(last_success),
-        "last_success_age_hours": _hours(now - last_success) if last_success else None,
+        "last_run_time": iso(last["ended_at"] or last["started_at"]) if last else None,
+        "last_success_time": iso(last_success),
+        "last_success_age_hours": hours(now - last_success) if last_success else None,
         "jobs": sorted({r["job"] for r in runs}),
     }
 
@@ -362,8 +361,8 @@ def _audit(found: Mapping[str, Any], now: datetime) -> dict[str, Any]:
         "consumers": found.get("consumers", 0),
         "accesses": found.get("accesses", 0),
         "changes": found.get("changes", 0),
-        "last_access_time": _iso(last),
-        "last_access_age_hours": _hours(now - last) if last else None,
+        "last_access_time": iso(last),
+        "last_access_age_hours": hours(now - last) if last else None,
     }
 
 
@@ -373,128 +372,15 @@ def _waiver(waiver: Mapping[str, Any], now: datetime) -> dict[str, Any]:
         "policy_id": waiver["policy_id"],
         "reason": waiver.get("reason"),
         "approved_by": waiver.get("approved_by"),
-        "expires_at": _iso(expires),
+        "expires_at": iso(expires),
         "active": waiver.get("status") == "approved" and (expires is None or expires > now),
     }
 
 
 def _evidence_age(collected: datetime | None, now: datetime) -> dict[str, Any]:
     return {
-        "last_collected_time": _iso(collected),
-        "age_hours": _hours(now - collected) if collected else None,
-    }
-
-
-# --- SLOs -------------------------------------------------------------------------------
-
-
-def attach_slos(facts: dict[str, Any], ev: Evidence, now: datetime) -> None:
-    """Evaluate the product's declared SLOs and put their status into its facts."""
-    pid = facts["product"]["id"]
-    statuses = [
-        _status_facts(spec, source, evaluate_slo(spec, points, now))
-        for spec, source, points in slo_inputs(pid, facts, ev, now)
-    ]
-    facts["slos"] = statuses
-    states = [s["status"] for s in statuses]
-    facts["slo_summary"] = {"declared": len(statuses)} | {
-        state: states.count(state)
-        for state in ("ok", "at_risk", "breached", "exhausted", "no_data")
-    }
-
-
-def slo_inputs(
-    pid: str, facts: Mapping[str, Any], ev: Evidence, now: datetime
-) -> list[tuple[SloSpec, str, list[SliPoint]]]:
-    """Each SLO of the product (OpenSLO, then contract SLAs) with its SLI points."""
-    inputs: list[tuple[SloSpec, str, list[SliPoint]]] = []
-    samples = ev.slis.get(pid, [])
-    names: set[str] = set()
-    for row in ev.slos.get(pid, []):
-        try:
-            spec = _openslo_spec(row)
-        except ValueError:
-            continue  # refused at collection already; a bad window cannot be evaluated
-        base = row["details"].get("slo")
-        mine = [
-            s
-            for s in samples
-            if s["slo"] in (row["name"], base)
-            or (s["slo"] is None and s["indicator"] == row["indicator"])
-        ]
-        inputs.append((spec, "openslo", _sample_points(mine, row["details"].get("objective", {}))))
-        names.add(row["name"])
-    for contract in facts["contracts"]:
-        latency = contract["sla"]["latency_hours"]
-        name = f"{contract['id']}-freshness"
-        if latency is None or name in names:
-            continue
-        # An ODCS latency promise becomes a freshness SLO over hourly probes: fresh when the
-        # newest successful load is at most `latency` (+ one update interval) hours old.
-        allowed = timedelta(hours=latency + (contract["sla"]["frequency_hours"] or 0))
-        spec = SloSpec(name=name, target=0.99, period=timedelta(days=28))
-        updates = [
-            r["ended_at"] for r in ev.runs.get(pid, []) if r["state"] == "success" and r["ended_at"]
-        ]
-        if not updates:
-            inputs.append((spec, "odcs", []))
-            continue
-        start = max(now - spec.period, min(updates))
-        inputs.append((spec, "odcs", freshness_points(updates, allowed, start, now)))
-    return inputs
-
-
-def _openslo_spec(row: Mapping[str, Any]) -> SloSpec:
-    objective = row["details"].get("objective", {})
-    slice_window = objective.get("timeSliceWindow")
-    return SloSpec(
-        name=row["name"],
-        target=min(max(row["target"], 1e-9), 1 - 1e-9),
-        period=parse_duration(row["window"]),
-        budgeting_method=row["budgeting_method"],
-        time_slice_target=objective.get("timeSliceTarget"),
-        time_slice_window=parse_duration(slice_window) if slice_window else None,
-    )
-
-
-_COMPARE = {
-    "lt": lambda a, b: a < b,
-    "lte": lambda a, b: a <= b,
-    "gt": lambda a, b: a > b,
-    "gte": lambda a, b: a >= b,
-}
-
-
-def _sample_points(samples: list[dict[str, Any]], objective: Mapping[str, Any]) -> list[SliPoint]:
-    """Samples as SLI points; a sample spans until the next one (one day when alone)."""
-    usable = []
-    for s in samples:
-        if s["good"] is not None and s["total"] is not None and s["total"] > 0:
-            usable.append((s["time"], min(max(s["good"], 0.0), s["total"]), s["total"]))
-        elif s["value"] is not None and objective.get("op") in _COMPARE and "value" in objective:
-            good = _COMPARE[objective["op"]](s["value"], objective["value"])
-            usable.append((s["time"], 1.0 if good else 0.0, 1.0))
-    usable.sort(key=lambda item: item[0])
-    gaps = [b[0] - a[0] for a, b in zip(usable, usable[1:], strict=False) if b[0] > a[0]]
-    span = min(gaps) if gaps else timedelta(days=1)
-    return [SliPoint(start=t, span=span, good=g, total=n) for t, g, n in usable]
-
-
-def _status_facts(spec: SloSpec, source: str, status: Any) -> dict[str, Any]:
-    return {
-        "name": spec.name,
-        "source": source,
-        "budgeting_method": spec.budgeting_method,
-        "target": spec.target,
-        "period_days": status.period_days,
-        "attainment": status.attainment,
-        "error_budget_remaining": status.error_budget_remaining,
-        "burn_rate_long": status.burn_rate_long,
-        "burn_rate_short": status.burn_rate_short,
-        "time_to_exhaustion_hours": _hours(status.time_to_exhaustion)
-        if status.time_to_exhaustion is not None
-        else None,
-        "status": status.state,
+        "last_collected_time": iso(collected),
+        "age_hours": hours(now - collected) if collected else None,
     }
 
 
@@ -505,9 +391,11 @@ def _rate(part: float, whole: float) -> float | None:
     return round(part / whole, 6) if whole else None
 
 
-def _hours(delta: timedelta) -> float:
+def hours(delta: timedelta) -> float:
+    """A duration in hours, rounded to the millisecond-ish."""
     return round(delta.total_seconds() / 3600, 3)
 
 
-def _iso(moment: datetime | None) -> str | None:
+def iso(moment: datetime | None) -> str | None:
+    """RFC 3339 in UTC with a Z, or None."""
     return moment.isoformat().replace("+00:00", "Z") if moment else None
