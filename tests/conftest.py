@@ -109,5 +109,6 @@ def demo_workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
     service.init()
     assert service.register([root / "products"]).ok
     assert service.collect_configured().ok
+    assert not service.evaluate().refusals
     service.store.dispose()
     return root
