@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from enum import StrEnum
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from governance.cli import WorkspaceOption, _fail, _service, app
@@ -53,7 +56,7 @@ def evaluate(
             + ", ".join(f"{n} {o}" for o, n in sorted(report.outcomes.items()))
         )
         for refusal in report.refusals:
-            out.print(f"[yellow]refused policy:[/yellow] {refusal}")
+            out.print(f"[yellow]refused policy:[/yellow] {escape(refusal)}")
         table = Table("product", "score", "grade", "level", "capped by")
         for pid, score in sorted(report.scores.items(), key=lambda kv: kv[1].score):
             table.add_row(
@@ -92,7 +95,7 @@ def explain(
         value = "missing" if dimension["missing"] else f"{dimension['value']:.1f}"
         out.print(f"\n  [bold]{name}[/bold] {value} (weight {dimension['weight']:g})")
         for reason in dimension["reasons"]:
-            out.print(f"    - {reason['kind']} {reason['ref']}: {reason['detail']}")
+            out.print(escape(f"    - {reason['kind']} {reason['ref']}: {reason['detail']}"))
 
 
 @app.command()
@@ -126,10 +129,96 @@ def policies(
             )
         out.print(table)
     for refusal in refusals:
-        out.print(f"[yellow]refused:[/yellow] {refusal}")
+        out.print(f"[yellow]refused:[/yellow] {escape(str(refusal))}")
     if refusals:
         raise typer.Exit(1)
 
 
 def _percent(rate: Any, judged: int) -> str:
     return "not evaluated" if rate is None else f"{100 * rate:.0f}% of {judged}"
+
+
+class CheckFormat(StrEnum):
+    """Output of `meshgov check`."""
+
+    text = "text"
+    json = "json"
+    junit = "junit"
+
+
+@app.command()
+def check(
+    descriptor: Annotated[Path, typer.Argument(help="The product's ODPS descriptor (YAML).")],
+    evidence: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--evidence",
+            "-e",
+            help="Evidence as TYPE=PATH (collector type and file, folder or glob); a bare PATH "
+            "is read as Great Expectations results. Repeatable.",
+        ),
+    ] = None,
+    contract: Annotated[
+        list[Path] | None,
+        typer.Option("--contract", help="Contract files beyond those beside the descriptor."),
+    ] = None,
+    policy: Annotated[
+        list[Path] | None,
+        typer.Option("--policies", help="Policy files or folders (default: the workspace's)."),
+    ] = None,
+    format_: Annotated[CheckFormat, typer.Option("--format", "-f")] = CheckFormat.text,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Judge one product before it is registered; exit 1 when an enforced blocker fails."""
+    from governance.service import MeshgovService
+    from governance.shift_left import (
+        CheckSetupError,
+        as_json,
+        as_junit,
+        check_product,
+        parse_evidence,
+    )
+
+    try:
+        service = MeshgovService.open(workspace)
+        roots = list(policy) if policy else service.policy_roots()
+        outcome = check_product(
+            descriptor,
+            [parse_evidence(e) for e in evidence or []],
+            roots,
+            service.scoring_config(),
+            contracts=contract or [],
+        )
+    except (CheckSetupError, WorkspaceError) as exc:
+        raise _fail(str(exc)) from exc
+    if format_ is CheckFormat.json:
+        print(json.dumps(as_json(outcome), default=str))
+    elif format_ is CheckFormat.junit:
+        print(as_junit(outcome))
+    else:
+        _print_check(outcome)
+    if not outcome.passed:
+        raise typer.Exit(1)
+
+
+def _print_check(outcome: Any) -> None:
+    verdict = "[green]passed[/green]" if outcome.passed else "[red]failed[/red]"
+    score = outcome.score
+    out.print(
+        f"{outcome.product_id}: {verdict}; score {score.score} (grade {score.grade}), "
+        f"trust level {score.level}"
+    )
+    marks = {"pass": "ok", "fail": "FAIL", "error": "ERROR", "waived": "waived"}
+    for r in outcome.results:
+        if r.outcome == "not_applicable":
+            continue
+        mark = (
+            marks[r.outcome]
+            if r.enforced or r.outcome == "pass"
+            else f"{r.outcome} ({r.lifecycle})"
+        )
+        out.print(escape(f"  {mark:>16}  {r.policy_id} [{r.severity}, {r.level}]: {r.message}"))
+    for refusal in outcome.evidence_refusals:
+        out.print(f"[yellow]evidence refused:[/yellow] {escape(refusal)}")
+    for refusal in outcome.policy_refusals:
+        out.print(f"[yellow]policy refused:[/yellow] {escape(refusal)}")

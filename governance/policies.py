@@ -399,18 +399,23 @@ def _resolve(facts: Mapping[str, Any], path: str) -> Any:
 
 
 def _cite(cited: Mapping[str, Any]) -> str:
-    """`facts.x = value` for each fact the expression read, short enough for a table."""
+    """`x = value` for each fact the expression read, short enough for a table cell."""
     shown = []
     for path, value in cited.items():
         if isinstance(value, Mapping):
             continue  # a parent of a cited leaf; the leaf says more
-        text = (
-            repr(value)
-            if not isinstance(value, list)
-            else f"[{', '.join(map(str, value[:5]))}{', …' if len(value) > 5 else ''}]"
-        )
-        shown.append(f"{path.removeprefix('facts.')} = {text[:120]}")
+        shown.append(f"{path.removeprefix('facts.')} = {_short(value)}")
     return "; ".join(shown)
+
+
+def _short(value: Any) -> str:
+    if isinstance(value, list):
+        if value and all(isinstance(v, Mapping) for v in value):
+            names = [str(v.get("name") or v.get("id") or v.get("username") or "") for v in value]
+            return f"{len(value)} item(s): {', '.join(n for n in names[:5] if n)}"
+        items = ", ".join(str(v) for v in value[:5])
+        return f"[{items}{', ...' if len(value) > 5 else ''}]"
+    return repr(value)[:120]
 
 
 def evaluate_mesh(
