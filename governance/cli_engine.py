@@ -222,3 +222,31 @@ def _print_check(outcome: Any) -> None:
         out.print(f"[yellow]evidence refused:[/yellow] {escape(refusal)}")
     for refusal in outcome.policy_refusals:
         out.print(f"[yellow]policy refused:[/yellow] {escape(refusal)}")
+
+
+new_app = typer.Typer(help="Scaffold new things.", no_args_is_help=True)
+app.add_typer(new_app, name="new")
+
+
+@new_app.command("product")
+def new_product_command(
+    name: Annotated[str, typer.Argument(help="Product id, e.g. order-events.")],
+    domain: Annotated[str, typer.Option("--domain", "-d", help="The owning domain.")],
+    owner: Annotated[str, typer.Option("--owner", help="The owner's email.")] = "owner@example.com",
+    directory: Annotated[
+        Path, typer.Option("--dir", help="Folder to create the product folder in.")
+    ] = Path("."),
+) -> None:
+    """Scaffold a descriptor, contract, OpenSLO file and GX suite that pass the bronze gate."""
+    from governance.scaffold import ScaffoldError, new_product
+
+    try:
+        written = new_product(name, domain, directory, owner)
+    except ScaffoldError as exc:
+        raise _fail(str(exc)) from exc
+    for path in written:
+        out.print(f"wrote {path}")
+    root = directory / name
+    out.print(
+        f"next: python {root / 'gx' / 'validate.py'} && meshgov check {root / 'dataproduct.yaml'}"
+    )

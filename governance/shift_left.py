@@ -78,6 +78,8 @@ def check_product(
     """Judge one unregistered product; nothing is written outside a temporary folder."""
     if not descriptor.is_file():
         raise CheckSetupError(f"{descriptor}: no such descriptor file")
+    # Evidence the descriptor declares is relative to it, wherever the command runs.
+    descriptor = descriptor.resolve()
     with tempfile.TemporaryDirectory(prefix="meshgov-check-") as scratch:
         store = Store(f"sqlite:///{Path(scratch) / 'check.db'}")
         try:
