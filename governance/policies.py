@@ -188,10 +188,10 @@ class PolicyFileError(ValueError):
 
 
 def _folder_domain(path: Path, root: Path | None) -> str | None:
-    """policy_rules/domains/<d>/... belongs to domain <d>."""
-    parts = path.relative_to(root).parts if root and path.is_relative_to(root) else path.parts
+    """policy_rules/domains/<d>/... belongs to domain <d> (also when <d> is the root given)."""
+    parts = path.resolve().parts
     if "domains" in parts[:-1]:
-        index = parts.index("domains")
+        index = len(parts) - 1 - parts[::-1].index("domains")  # the nearest one
         if index + 1 < len(parts) - 1:
             return parts[index + 1]
     return None
@@ -211,6 +211,8 @@ def _policy(entry: Any, path: str, folder_domain: str | None) -> Policy:
     lifecycle = _choice(entry, "lifecycle", LIFECYCLES)
     grace_until = entry.get("grace_until")
     if lifecycle == "grace":
+        if isinstance(grace_until, datetime):
+            grace_until = grace_until.date()  # YAML reads an unquoted timestamp as datetime
         if isinstance(grace_until, str):
             try:
                 grace_until = date.fromisoformat(grace_until)
@@ -234,7 +236,7 @@ def _policy(entry: Any, path: str, folder_domain: str | None) -> Policy:
         program = cel.compile(expression)
     except (ValueError, RuntimeError) as exc:
         raise PolicyFileError(f"CEL: {exc}") from exc
-    unknown_variables = sorted(set(program.references()["variables"]) - {"facts", "now"})
+    unknown_variables = sorted(set(program.references()["variables"]) - {"facts"})
     unknown_variables = [v for v in unknown_variables if not _bound_in(v, expression)]
     if unknown_variables:
         raise PolicyFileError(
