@@ -108,7 +108,7 @@ def read_evidence(
         runs=q.run_rows(connection, now - SLO_LOOKBACK),
         last_success=q.last_successful_runs(connection),
         logs=q.log_window(connection, now - LOGS_WINDOW),
-        audit=q.audit_window(connection, now - AUDIT_WINDOW),
+        audit=q.audit_window(connection, now - AUDIT_WINDOW, now),
         slos=q.slo_rows(connection),
         slis=q.sli_rows(connection, now - SLO_LOOKBACK),
         collected=q.last_collected(connection),
@@ -143,7 +143,7 @@ def _product_facts(
             "description": row["description"],
             "tags": list(row["tags"] or []),
         },
-        "owners": [m for m in team if (m["role"] or "").lower() in OWNER_ROLES],
+        "owners": [m for m in team if (m["role"] or "").lower().replace("_", " ") in OWNER_ROLES],
         "team": team,
         "support": [
             {"channel": s.get("channel"), "url": s.get("url"), "tool": s.get("tool")}

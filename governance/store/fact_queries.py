@@ -201,8 +201,10 @@ def log_window(connection: Connection, since: datetime) -> dict[str, dict[str, i
     return found
 
 
-def audit_window(connection: Connection, since: datetime) -> dict[str, dict[str, Any]]:
-    """Per product since `since`: reads, distinct readers, changes, newest read."""
+def audit_window(
+    connection: Connection, since: datetime, until: datetime
+) -> dict[str, dict[str, Any]]:
+    """Per product in [since, until]: reads, distinct readers, changes, newest read."""
     query = (
         select(
             audit_events.c.product_id,
@@ -212,6 +214,7 @@ def audit_window(connection: Connection, since: datetime) -> dict[str, dict[str,
             func.max(audit_events.c.time),
         )
         .where(audit_events.c.product_id.is_not(None), audit_events.c.time >= since)
+        .where(audit_events.c.time <= until)
         .group_by(audit_events.c.product_id, audit_events.c.read_only)
     )
     found: dict[str, dict[str, Any]] = defaultdict(dict)
