@@ -28,6 +28,7 @@ import gc
 import json
 import os
 import platform
+import shutil
 import statistics
 import subprocess
 import sys
@@ -433,6 +434,7 @@ def main() -> None:
     parser.add_argument("--cli-runs", type=int, default=1, help="`meshgov evaluate` processes")
     parser.add_argument("--pg-url", help="also build and evaluate in a fresh PostgreSQL database")
     parser.add_argument("--output", type=Path)
+    parser.add_argument("--keep", action="store_true", help="keep the stores (~700 MB)")
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="meshgov-evaluate-"))
@@ -513,6 +515,10 @@ def main() -> None:
     if args.output:
         args.output.parent.mkdir(parents=True, exist_ok=True)
         args.output.write_text(rendered + "\n")
+    if args.keep:
+        print(f"stores kept in {work}", file=sys.stderr)
+    else:
+        shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":
