@@ -305,9 +305,10 @@ def _serve(workspace: Workspace, port: int) -> None:
     os.execve(sys.executable, command, env)
 
 
-if __name__ == "__main__":
-    app()
-
-
 # Engine commands (evaluate, explain, policies, check, new) live in their own module.
 from governance import cli_engine  # noqa: E402,F401
+
+if __name__ == "__main__":
+    # Under `python -m`, this module is __main__ and cli_engine registered its commands on
+    # governance.cli's app, a different object: run that one.
+    cli_engine.app()
