@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -57,6 +58,7 @@ _UNIT_HOURS |= {"m": 1 / 60, "min": 1 / 60, "minute": 1 / 60, "minutes": 1 / 60}
 _UNIT_HOURS |= {"w": 168, "week": 168, "weeks": 168, "y": 8760, "year": 8760, "years": 8760}
 
 
+@lru_cache(maxsize=4096)  # a mesh has few distinct check names
 def dimension_of(check_name: str) -> str:
     """The quality dimension a check measures, from its name."""
     lowered = check_name.lower()
@@ -287,12 +289,16 @@ def _quality(pid: str, ev: Evidence, now: datetime) -> dict[str, Any]:
     window = ev.check_window.get(pid, {"checks": 0, "passed": 0, "days": 0})
     latest = ev.latest_checks.get(pid, [])
     newest = max((c["run_time"] for c in latest), default=None)
+    # Each check is classified once, then grouped by dimension.
+    latest_by: dict[str, list[dict[str, Any]]] = {name: [] for name in DIMENSIONS}
+    window_by: dict[str, list[dict[str, Any]]] = {name: [] for name in DIMENSIONS}
+    for c in latest:
+        latest_by[dimension_of(c["check_name"])].append(c)
+    for c in ev.check_names.get(pid, []):
+        window_by[dimension_of(c["check_name"])].append(c)
     dimensions: dict[str, dict[str, Any]] = {}
     for name in DIMENSIONS:
-        now_checks = [c for c in latest if dimension_of(c["check_name"]) == name]
-        in_window = [
-            c for c in ev.check_names.get(pid, []) if dimension_of(c["check_name"]) == name
-        ]
+        now_checks, in_window = latest_by[name], window_by[name]
         checks = sum(c["checks"] for c in in_window)
         dimensions[name] = {
             "latest_checks": len(now_checks),
