@@ -243,7 +243,7 @@ def demo(
     port: Annotated[int, typer.Option(help="Port for the app.")] = 8501,
 ) -> None:
     """Build the demo mesh (a music-streaming company), load it, and open the app."""
-    from governance.demo import build_demo
+    from governance.demo import board_story, build_demo
 
     configure_telemetry()
     root = (workspace or Path(os.environ.get("MESHGOV_WORKSPACE") or "meshgov-demo")).resolve()
@@ -264,6 +264,11 @@ def demo(
     out.print(
         f"evaluated {evaluation.products} products against {evaluation.policies} policies; "
         f"mean score {_mean(s.score for s in evaluation.scores.values()):.1f}"
+    )
+    board_story.play(service, evaluation.as_of)
+    out.print(
+        f"review queue: {len(service.queue())} item(s), "
+        f"{len(service.queue(states=('on_agenda',)))} on the agenda"
     )
     out.print(f"demo workspace ready: {root} ({summary})")
     if not (registration.ok and collected and not evaluation.refusals):
@@ -305,8 +310,9 @@ def _serve(workspace: Workspace, port: int) -> None:
     os.execve(sys.executable, command, env)
 
 
-# Engine commands (evaluate, explain, policies, check, new) live in their own module.
-from governance import cli_engine  # noqa: E402,F401
+# Engine commands (evaluate, explain, policies, check, new) and the board's (board, waiver,
+# access, audit) live in their own modules.
+from governance import cli_board, cli_engine  # noqa: E402,F401
 
 if __name__ == "__main__":
     # Under `python -m`, this module is __main__ and cli_engine registered its commands on

@@ -13,7 +13,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from governance.cli import WorkspaceOption, _fail, _service, app
-from governance.cli_output import ExportFormat, out, write_rows
+from governance.cli_output import ExportFormat, out, print_sync, write_rows
 from governance.config import WorkspaceError
 from governance.service import NotEvaluated, UnknownProduct
 
@@ -46,6 +46,10 @@ def evaluate(
         "outcomes": report.outcomes,
         "refused_policies": report.refusals,
         "seconds": {k: round(v, 3) for k, v in report.seconds.items()},
+        "review": {
+            "opened": [i["id"] for i in report.review.opened],
+            "closed": [i for i, _ in report.review.closed],
+        },
     }
     if json_:
         print(json.dumps(summary))
@@ -63,6 +67,7 @@ def evaluate(
                 pid, f"{score.score:.1f}", score.grade, score.level, ", ".join(score.capped_by)
             )
         out.print(table)
+        print_sync(report.review)
     if report.refusals:
         raise typer.Exit(1)
 

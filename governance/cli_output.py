@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import Progress as RichProgress
 
 from collectors.runner import Progress, RunReport
@@ -132,3 +133,15 @@ def write_rows(rows: list[dict[str, Any]], fmt: ExportFormat, output: Path | Non
         sys.stdout.write(buffer.getvalue())
     else:
         output.write_text(buffer.getvalue(), encoding="utf-8")
+
+
+def print_sync(report: Any) -> None:
+    """Summarise a queue sync for people."""
+    out.print(f"review queue: {len(report.opened)} opened, {len(report.closed)} closed")
+    for item in report.opened:
+        out.print(f"  opened #{item['id']} {item['kind']}: {escape(item['title'])}")
+    for item_id, reason in report.closed:
+        out.print(f"  closed #{item_id}: {escape(reason)}")
+    for delivery in report.notifications:
+        if not delivery.ok:
+            out.print(f"[yellow]webhook not delivered:[/yellow] {escape(delivery.error or '')}")

@@ -42,6 +42,7 @@ class EvaluationReport:
     scores: dict[str, HealthScore]
     results: dict[str, list[PolicyResult]]
     seconds: dict[str, float] = field(default_factory=dict)
+    review: Any = None  # the review queue's sync (board_service.SyncReport), set by the service
 
     @property
     def outcomes(self) -> dict[str, int]:

@@ -13,6 +13,8 @@ from sqlalchemy import select
 from collectors import get_collector
 from collectors.runner import Progress, RunReport, run_sources
 from collectors.sources import Shard, Source, descriptor_sources
+from governance import ledger
+from governance.board_service import SYSTEM_ACTOR, BoardActions
 from governance.config import Workspace, WorkspaceError, configured_sources, resolve_workspace
 from governance.evaluation import EvaluationReport, evaluate_mesh
 from governance.policies import DEFAULT_POLICY_RULES, PolicyPack, load_pack, policy_rows
@@ -53,7 +55,7 @@ class ProductDetail:
     quality: read_models.QualityFigure
 
 
-class MeshgovService:
+class MeshgovService(BoardActions):
     """One workspace's store, and everything people do with it."""
 
     def __init__(self, workspace: Workspace, store: Store | None = None) -> None:
@@ -69,10 +71,28 @@ class MeshgovService:
         """Create or upgrade the store."""
         return self.store.init()
 
-    def register(self, paths: Sequence[Path]) -> RegistrationReport:
-        """Register ODPS descriptors and ODCS contracts found under `paths`."""
+    def register(self, paths: Sequence[Path], actor: str = SYSTEM_ACTOR) -> RegistrationReport:
+        """Register ODPS descriptors and ODCS contracts found under `paths`; log what changed."""
         self.store.check_ready()
-        return register_paths(self.store, paths)
+        report = register_paths(self.store, paths)
+        if report.registered or report.contracts_written:
+            with self.store.begin() as connection:
+                for product_id in report.registered:
+                    ledger.append(
+                        connection,
+                        actor=actor,
+                        action="product.registered",
+                        subject=f"product:{product_id}",
+                        payload={"paths": [str(p) for p in paths]},
+                    )
+                for contract in report.contracts_written:
+                    ledger.append(
+                        connection,
+                        actor=actor,
+                        action="contract.registered",
+                        subject=f"contract:{contract}",
+                    )
+        return report
 
     def collect(
         self,
@@ -196,9 +216,11 @@ class MeshgovService:
             raise WorkspaceError(f"{self.workspace.config_file}: {exc}") from exc
 
     def evaluate(self, now: datetime | None = None) -> EvaluationReport:
-        """Facts → SLOs → policies → scores → snapshots, for the whole mesh."""
+        """Facts → SLOs → policies → scores → snapshots, then the review queue's triggers."""
         self.store.check_ready()
-        return evaluate_mesh(self.store, self.policy_roots(), self.scoring_config(), now)
+        report = evaluate_mesh(self.store, self.policy_roots(), self.scoring_config(), now)
+        report.review = self.sync_queue(report.as_of)
+        return report
 
     def policy_pack(self) -> PolicyPack:
         """The policies in force, with any files that were refused."""

@@ -101,7 +101,7 @@ def mesh_dir() -> Path:
 @pytest.fixture(scope="session")
 def demo_workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The demo mesh, built and loaded once per session into a SQLite store."""
-    from governance.demo import build_demo
+    from governance.demo import board_story, build_demo
 
     root = tmp_path_factory.mktemp("demo") / "meshgov-demo"
     build_demo(root, seed=7, days=30)
@@ -109,6 +109,8 @@ def demo_workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
     service.init()
     assert service.register([root / "products"]).ok
     assert service.collect_configured().ok
-    assert not service.evaluate().refusals
+    evaluation = service.evaluate()
+    assert not evaluation.refusals
+    board_story.play(service, evaluation.as_of)
     service.store.dispose()
     return root

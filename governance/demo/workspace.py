@@ -20,6 +20,7 @@ import yaml
 
 from governance.config import STORE_DIR, WORKSPACE_FILE
 from governance.demo.audit import write_audit
+from governance.demo.board_story import role_settings
 from governance.demo.evidence import write_evidence
 from governance.demo.lineage import write_lineage
 from governance.demo.logs import write_logs
@@ -118,7 +119,12 @@ def workspace_settings() -> dict[str, Any]:
         {"type": "openslo", "path": "evidence/slo"},
         {"type": "sli_events", "path": "evidence/sli"},
     ]
-    return {"name": DEMO_NAME, "demo": True, "sources": sources}
+    return {
+        "name": DEMO_NAME,
+        "demo": True,
+        "sources": sources,
+        "roles": role_settings(),
+    }
 
 
 def product_descriptor(product: DemoProduct) -> dict[str, Any]:

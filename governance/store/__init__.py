@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from sqlalchemy import Connection, Engine
 from sqlalchemy.engine import make_url
 
-from governance.store import engine_tables  # noqa: F401  (its tables join the schema)
+from governance.store import board_tables, engine_tables  # noqa: F401  (their tables join the schema)
 from governance.store.database import (
     current_revision,
     head_revision,

@@ -106,4 +106,6 @@ waivers = Table(
     Column("approved_by", String(300)),
     Column("created_at", UTCDateTime, nullable=False),
     Column("decided_at", UTCDateTime),
+    Column("decision_id", String(20)),  # the board's decision record (GDR-…), from 0004
+    Column("item_id", Integer),  # the review item that asked for it, from 0004
 )
