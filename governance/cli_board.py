@@ -126,18 +126,20 @@ def board_queue(
     if json_:
         print(json.dumps([_jsonable({k: v for k, v in r.items()}) for r in rows]))
         return
-    table = Table("#", "priority", "state", "kind", "product", "title", "due", "assignee")
+    table = Table(box=None, pad_edge=False)
+    for name in ("#", "prio", "state", "kind", "product", "due"):
+        table.add_column(name, no_wrap=True)
+    table.add_column("title", overflow="fold", ratio=1)
     for r in rows:
-        due = f"{r['due_at']:%Y-%m-%d}" + (" OVERDUE" if r["overdue"] else "")
+        due = f"{r['due_at']:%Y-%m-%d}" + (" [red]overdue[/red]" if r["overdue"] else "")
         table.add_row(
             str(r["id"]),
             f"{r['priority']:.1f}",
             r["state"],
             r["kind"],
-            r["product_id"] or "-",
-            escape(r["title"]),
+            r["product_id"] or "(mesh)",
             due,
-            r["assignee"] or "-",
+            escape(r["title"]) + (f" → {r['assignee']}" if r["assignee"] else ""),
         )
     out.print(table if rows else "the review queue is empty")
 
@@ -165,7 +167,7 @@ def board_show(
     out.print(f"decision asked: {escape(detail['decision_asked'])}")
     out.print(escape(detail["summary"]))
     for ev in detail["evidence"]:
-        out.print(f"  • {escape(ev['label'])} — {escape(ev['detail'])} [{escape(ev['ref'])}]")
+        out.print(f"  • {escape(ev['label'])} — {escape(ev['detail'])} ({escape(ev['ref'])})")
     for event in detail["events"]:
         out.print(
             f"  {event['time']:%Y-%m-%d %H:%M} {event['actor']}: {event['action']}"
