@@ -8,8 +8,17 @@ from sqlalchemy.exc import OperationalError
 from governance.config import WorkspaceError
 from governance.service import MeshgovService
 from governance.store import StoreNotInitialised
-from governance.ui.components import OVERVIEW_URL_PATH, current_service, product_page_ref
+from governance.ui.components import OVERVIEW_URL_PATH, PRODUCT_URL_PATH, current_service
+from governance.ui.identity import PRINCIPAL_KEY, current_principal
+from governance.ui.navigation import EVERYONE, PageSpec, navigation
 from governance.ui.overview import overview_page
+from governance.ui.product import product_page
+
+# Every page of the app, in navigation order, with the roles that see it.
+PAGES = [
+    PageSpec(OVERVIEW_URL_PATH, "Mesh overview", ":material/hub:", EVERYONE, overview_page, True),
+    PageSpec(PRODUCT_URL_PATH, "Product", ":material/inventory_2:", EVERYONE, product_page),
+]
 
 
 def ready_service() -> MeshgovService | None:
@@ -50,19 +59,17 @@ def main() -> None:
     service = ready_service()
     if service is None:
         st.stop()
-    pages = st.navigation(
-        [
-            st.Page(
-                overview_page,
-                title="Mesh overview",
-                icon=":material/hub:",
-                url_path=OVERVIEW_URL_PATH,
-                default=True,
-            ),
-            product_page_ref(),
-        ]
-    )
-    pages.run()
+    principal = current_principal(service)
+    if principal is None:
+        st.stop()
+    if not principal.roles:
+        st.error(
+            f"{principal.email} has no role in this mesh; ask an admin to map it in "
+            "meshgov.yaml `roles:`."
+        )
+        st.stop()
+    st.session_state[PRINCIPAL_KEY] = principal
+    navigation(principal, PAGES).run()
 
 
 if __name__ == "__main__":  # streamlit runs this file as __main__

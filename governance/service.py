@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import select
 
@@ -23,6 +23,9 @@ from governance.scoring import ScoringConfig
 from governance.store import Store, judgements, read_models
 from governance.store.exports import EXPORTS
 from governance.store.tables import products as products_table
+
+
+T = TypeVar("T")
 
 
 class NotEvaluated(LookupError):
@@ -247,6 +250,11 @@ class MeshgovService(BoardActions):
                 "slos": judgements.latest_slo_status(connection, product_id),
                 "facts": judgements.latest_facts(connection, product_id),
             }
+
+    def read_model(self, query: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Run a read model (a function of a connection, from governance/store/) on the store."""
+        with self.store.read() as connection:
+            return query(connection, *args, **kwargs)
 
     def _require_product(self, product_id: str) -> None:
         with self.store.read() as connection:

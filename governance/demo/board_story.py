@@ -35,6 +35,13 @@ def role_settings() -> dict[str, Any]:
     }
 
 
+def dev_identities() -> list[str]:
+    """Who a demo visitor can act as: a consumer first, then owners, the board, the admin."""
+    owners = sorted({e for emails in role_settings()["domain_owner"].values() for e in emails})
+    board = [BOARD_CHAIR.username, SECURITY_OFFICER.username]
+    return [ANALYST.username, *owners, *board, PLATFORM_ADMIN.username]
+
+
 def play(service: Any, now: datetime) -> list[int]:
     """Request a waiver and access, and set the first agenda; returns the items touched."""
     users_owner = service.principal(_owner_of("user-search-history"))

@@ -20,7 +20,7 @@ import yaml
 
 from governance.config import STORE_DIR, WORKSPACE_FILE
 from governance.demo.audit import write_audit
-from governance.demo.board_story import role_settings
+from governance.demo.board_story import dev_identities, role_settings
 from governance.demo.evidence import write_evidence
 from governance.demo.lineage import write_lineage
 from governance.demo.logs import write_logs
@@ -124,6 +124,8 @@ def workspace_settings() -> dict[str, Any]:
         "demo": True,
         "sources": sources,
         "roles": role_settings(),
+        # The demo has no identity provider: a picker lets visitors act as each demo person.
+        "app": {"dev_identities": dev_identities()},
     }
 
 
