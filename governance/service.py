@@ -24,7 +24,6 @@ from governance.store import Store, judgements, read_models
 from governance.store.exports import EXPORTS
 from governance.store.tables import products as products_table
 
-
 T = TypeVar("T")
 
 
