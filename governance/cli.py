@@ -260,6 +260,7 @@ def demo(
     registration = service.register([root / "products"])
     print_registration(registration)
     collected = print_collection(service.collect_configured())
+    service.backfill(14)  # two weeks of daily snapshots, so the trends have a shape
     evaluation = service.evaluate()
     out.print(
         f"evaluated {evaluation.products} products against {evaluation.policies} policies; "

@@ -28,6 +28,10 @@ def evaluate(
     workspace: WorkspaceOption = None,
     as_of: AsOfOption = None,
     json_: Annotated[bool, typer.Option("--json", help="Print a JSON summary.")] = False,
+    backfill: Annotated[
+        int,
+        typer.Option(help="First evaluate each of the N days before today, for trends."),
+    ] = 0,
 ) -> None:
     """Facts → SLOs → policies → scores → snapshots, for the whole mesh."""
     from datetime import UTC
@@ -35,6 +39,8 @@ def evaluate(
     service = _service(workspace)
     when = as_of.replace(tzinfo=UTC) if as_of and as_of.tzinfo is None else as_of
     try:
+        if backfill:
+            service.backfill(backfill, when)
         report = service.evaluate(when)
     except WorkspaceError as exc:
         raise _fail(str(exc)) from exc

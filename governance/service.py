@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -223,6 +223,25 @@ class MeshgovService(BoardActions):
         report = evaluate_mesh(self.store, self.policy_roots(), self.scoring_config(), now)
         report.review = self.sync_queue(report.as_of)
         return report
+
+    def backfill(self, days: int, now: datetime | None = None) -> list[EvaluationReport]:
+        """Evaluate as of the end of each of the `days` days before today, for trends.
+
+        Meant for a mesh that adopts meshgov with evidence already collected: the snapshots
+        of past days appear as if meshgov had run then. The review queue is left alone; it
+        follows the present, which `evaluate` judges.
+        """
+        self.store.check_ready()
+        if days < 1:
+            raise ValueError("--backfill needs a number of days of at least 1")
+        today = (now or datetime.now(UTC)).date()
+        reports = []
+        for back in range(days, 0, -1):
+            end = datetime.combine(today - timedelta(days=back), time.max, tzinfo=UTC)
+            reports.append(
+                evaluate_mesh(self.store, self.policy_roots(), self.scoring_config(), end)
+            )
+        return reports
 
     def policy_pack(self) -> PolicyPack:
         """The policies in force, with any files that were refused."""

@@ -109,6 +109,7 @@ def demo_workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
     service.init()
     assert service.register([root / "products"]).ok
     assert service.collect_configured().ok
+    service.backfill(14)
     evaluation = service.evaluate()
     assert not evaluation.refusals
     board_story.play(service, evaluation.as_of)

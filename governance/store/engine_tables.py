@@ -77,6 +77,9 @@ health_snapshots = Table(
     Column("compliant", Integer, nullable=False),  # 1 when no enforced policy fails
     Column("dimensions", JSONDocument, nullable=False),
     Column("explanation", JSONDocument, nullable=False),
+    # Who uses the product (audit trail, facts' window): the value side of value × health.
+    Column("consumers", Integer),  # from 0004
+    Column("accesses", Integer),  # from 0004
     Index("ix_health_snapshots_day_domain", "day", "domain_id"),
 )
 

@@ -107,6 +107,8 @@ def write_evaluation(
                 "compliant": int(_compliant(j.results)),
                 "dimensions": {n: d["value"] for n, d in explanation["dimensions"].items()},
                 "explanation": explanation,
+                "consumers": (j.facts.get("audit") or {}).get("consumers"),
+                "accesses": (j.facts.get("audit") or {}).get("accesses"),
             }
         )
     for table, rows in (

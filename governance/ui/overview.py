@@ -22,13 +22,15 @@ from governance.ui.components import (
     product_url,
     products_per_domain_chart,
 )
+from governance.ui.overview_health import render_health
 
 TABLE_KEY = "overview_products"
 
 
 def overview_page() -> None:
     """The mesh at a glance: what exists, who owns it, and what its quality evidence says."""
-    mesh = current_service().overview()
+    service = current_service()
+    mesh = service.overview()
     st.title("Mesh overview")
     if not mesh.products:
         st.info(
@@ -36,6 +38,9 @@ def overview_page() -> None:
             "descriptors, or `meshgov demo` to load the demo mesh."
         )
         return
+    render_health(service)
+    st.divider()
+    st.subheader("Quality evidence")
     render_kpis(mesh)
     left, right = st.columns(2)
     with left:

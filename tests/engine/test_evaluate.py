@@ -159,3 +159,15 @@ def test_an_approved_waiver_counts_only_until_it_expires(cli, tmp_path: Path) ->
     waived = results[("orders", "quality-checks-present")]
     assert waived["outcome"] == "waived" and "board@example.com" in waived["message"]
     assert results[("revenue", "quality-checks-present")]["outcome"] == "fail"
+
+
+def test_backfill_writes_one_snapshot_per_past_day_and_leaves_the_queue_alone(cli, tmp_path):
+    result = cli("evaluate", "--backfill", "3", "--as-of", "2026-11-20T12:00:00", "--json")
+    assert result.exit_code == 0, result.output
+    service = MeshgovService.open(tmp_path)
+    with service.store.read() as connection:
+        days = [r["day"].isoformat() for r in judgements.score_history(connection, "orders")]
+    assert days == ["2026-11-17", "2026-11-18", "2026-11-19", "2026-11-20"]
+    opened = json.loads(result.output)["review"]["opened"]
+    # Only the present evaluation ran the triggers: each item was opened once.
+    assert len(opened) == len({i["item_key"] for i in service.queue(now=datetime.now(UTC))})

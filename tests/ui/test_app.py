@@ -135,11 +135,30 @@ def test_overview_shows_missing_owner_and_evidence_plainly(overview: AppTest):
 
 def test_overview_has_altair_charts(overview: AppTest):
     charts = overview.get("vega_lite_chart")
-    assert len(charts) == 2  # products per domain, pass rate over time
+    # health by domain, mesh health, value × health, products per domain, pass rate over time
+    assert len(charts) == 5
+    assert '"rect"' in charts[0].proto.spec and '"mean_score"' in charts[0].proto.spec
+    assert '"consumers"' in charts[2].proto.spec
     overview.toggle(key="overview_trend_by_domain").set_value(True).run()
     assert not overview.exception
-    trend = overview.get("vega_lite_chart")[1].proto.spec
+    trend = overview.get("vega_lite_chart")[4].proto.spec
     assert '"color"' in trend and '"domain"' in trend
+
+
+def test_overview_health_kpis_and_attention(overview: AppTest):
+    assert metric(overview, "Products evaluated") == "12"
+    assert metric(overview, "Open review items") == "8"
+    assert metric(overview, "SLOs breached") == "3"
+    attention = next(df.value for df in overview.dataframe if "why" in df.value.columns)
+    first_two = set(attention["link"].head(2).str.extract(r"product=(.*)$")[0])
+    # The two products capped by a failing blocker come first.
+    assert first_two == {"playlist-recommendations", "user-search-history"}
+    assert (
+        "blocked by owner-present"
+        in attention["why"].iloc[
+            list(attention["link"]).index("product?product=playlist-recommendations")
+        ]
+    )
 
 
 # --- product page -----------------------------------------------------------------------

@@ -181,6 +181,10 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("decision_id", sa.String(length=20), nullable=True))
         batch_op.add_column(sa.Column("item_id", sa.Integer(), nullable=True))
 
+    with op.batch_alter_table("health_snapshots", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("consumers", sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column("accesses", sa.Integer(), nullable=True))
+
     # The chain starts from a genesis hash of zeros; appends lock and advance this row.
     op.execute("INSERT INTO governance_log_head (id, seq, hash) VALUES (1, 0, '" + "0" * 64 + "')")
     if op.get_bind().dialect.name == "postgresql":
@@ -197,6 +201,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("health_snapshots", schema=None) as batch_op:
+        batch_op.drop_column("accesses")
+        batch_op.drop_column("consumers")
     if op.get_bind().dialect.name == "postgresql":
         op.execute("DROP TRIGGER IF EXISTS governance_log_no_truncate ON governance_log")
         op.execute("DROP TRIGGER IF EXISTS governance_log_append_only ON governance_log")
