@@ -8,16 +8,28 @@ from sqlalchemy.exc import OperationalError
 from governance.config import WorkspaceError
 from governance.service import MeshgovService
 from governance.store import StoreNotInitialised
+from governance.ui.catalog import catalog_page
+from governance.ui.collectors_page import collectors_page
+from governance.ui.compliance import compliance_page
 from governance.ui.components import OVERVIEW_URL_PATH, PRODUCT_URL_PATH, current_service
+from governance.ui.domain_page import domain_page
 from governance.ui.identity import PRINCIPAL_KEY, current_principal
-from governance.ui.navigation import EVERYONE, PageSpec, navigation
+from governance.ui.navigation import EVERYONE, STEWARDS, PageSpec, navigation
 from governance.ui.overview import overview_page
+from governance.ui.policies_page import policies_page
 from governance.ui.product import product_page
+from governance.ui.review_page import review_page
 
 # Every page of the app, in navigation order, with the roles that see it.
 PAGES = [
     PageSpec(OVERVIEW_URL_PATH, "Mesh overview", ":material/hub:", EVERYONE, overview_page, True),
+    PageSpec("domain", "Domain", ":material/domain:", EVERYONE, domain_page),
     PageSpec(PRODUCT_URL_PATH, "Product", ":material/inventory_2:", EVERYONE, product_page),
+    PageSpec("catalog", "Catalog", ":material/search:", EVERYONE, catalog_page),
+    PageSpec("collectors", "Collectors", ":material/sensors:", STEWARDS, collectors_page),
+    PageSpec("compliance", "Compliance", ":material/rule:", STEWARDS, compliance_page),
+    PageSpec("policies", "Policies", ":material/policy:", EVERYONE, policies_page),
+    PageSpec("review", "Review queue", ":material/gavel:", EVERYONE, review_page),
 ]
 
 

@@ -24,6 +24,15 @@ def app_for(workspace: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
     return AppTest.from_file(str(APP), default_timeout=60)
 
 
+def goto(at: AppTest, url_path: str) -> AppTest:
+    """Open a function page of st.navigation by its url_path (AppTest's switch_page wants files)."""
+    [page_hash] = [
+        h for h, info in at._registered_pages.items() if info.get("url_pathname") == url_path
+    ]
+    at._page_hash = page_hash
+    return at.run()
+
+
 def metric(at: AppTest, label: str) -> str:
     return next(m.value for m in at.metric if m.label.startswith(label))
 
@@ -270,3 +279,14 @@ def test_source_systems_show_where_lineage_leaves_the_mesh(overview: AppTest):
     page = texts(at)
     assert "source system, not a registered product" in page
     assert "No upstream products." in page
+
+
+def test_domain_page_shows_its_products_scores_and_items(demo_workspace, monkeypatch):
+    at = app_for(demo_workspace, monkeypatch)
+    at.query_params["domain"] = "users"
+    goto(at.run(), "domain")
+    assert not at.exception
+    assert metric(at, "Products") == "2"
+    assert metric(at, "Open review items") == "4"  # two blockers, a waiver, an access request
+    products = next(df.value for df in at.dataframe if "grade" in df.value.columns)
+    assert set(products["name"]) == {"User Profiles", "User Search History"}
