@@ -99,3 +99,21 @@ def domain_trends(connection: Connection) -> list[dict[str, Any]]:
 def domain_names(connection: Connection) -> dict[str, str]:
     """Domain id → display name."""
     return {r.id: r.name or r.id for r in connection.execute(select(domains.c.id, domains.c.name))}
+
+
+def slo_budget_history(connection: Connection, product_id: str) -> list[dict[str, Any]]:
+    """Error budget remaining per SLO and day (the newest evaluation of each day), for burn-down."""
+    from governance.store.engine_tables import evaluations
+
+    query = (
+        select(
+            evaluations.c.as_of,
+            slo_status.c.slo,
+            slo_status.c.error_budget_remaining,
+            slo_status.c.status,
+        )
+        .join(evaluations, evaluations.c.id == slo_status.c.evaluation_id)
+        .where(slo_status.c.product_id == product_id)
+        .order_by(evaluations.c.as_of)
+    )
+    return [dict(r._mapping) for r in connection.execute(query)]

@@ -24,6 +24,7 @@ from governance.ui.components import (
     support_label,
     time_label,
 )
+from governance.ui.trust import render_trust
 
 CHOICE_KEY = "product_choice"
 STATUS_LABELS = {"pass": "✔ pass", "fail": "✘ fail"}
@@ -97,6 +98,9 @@ def _sync_query_param() -> None:
 def render_product(detail: ProductDetail) -> None:
     """Every section of the product page."""
     render_header(detail.product)
+    st.subheader("Trust")
+    outputs = [p["name"] for p in detail.ports if p["kind"] == "output"]
+    render_trust(current_service(), detail.product["id"], outputs)
     owner, health = st.columns([2, 1])
     with owner:
         render_ownership(detail.product)

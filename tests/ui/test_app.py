@@ -189,7 +189,13 @@ def test_product_page_for_artist_payments(overview: AppTest, demo_service: Meshg
     assert contract_columns and set(schema["column"]) == contract_columns
     checks = next(df.value for df in at.dataframe if "suite" in df.value.columns)
     assert len(checks) > 0 and set(checks["status"]) <= {"✔ pass", "✘ fail"}
-    assert len(at.get("vega_lite_chart")) == 1
+    # dimensions, error budget burn-down, pass-rate trend
+    assert len(at.get("vega_lite_chart")) == 3
+    assert metric(at, "Health score") == "67.5" and metric(at, "Grade") == "C"
+    policies = next(df.value for df in at.dataframe if "policy_id" in df.value.columns)
+    assert policies["outcome"].iloc[0] == "fail"  # failures first
+    slos = next(df.value for df in at.dataframe if "error_budget_remaining" in df.value.columns)
+    assert "exhausted" in set(slos["status"])
     quality = metric(at, "Quality pass rate")
     assert quality == percent(detail.quality.pass_rate)
 
