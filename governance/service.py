@@ -25,6 +25,7 @@ from governance.store.exports import EXPORTS
 from governance.store.tables import products as products_table
 
 T = TypeVar("T")
+TREND_DAYS = 90  # how far back the overview's trends look, so pages cost the same at any age
 
 
 class NotEvaluated(LookupError):
@@ -180,7 +181,7 @@ class MeshgovService(BoardActions):
             return MeshOverview(
                 domains=read_models.list_domains(connection),
                 products=rows,
-                daily_pass_rate=read_models.daily_pass_rate(connection),
+                daily_pass_rate=read_models.daily_pass_rate(connection, days=TREND_DAYS),
             )
 
     def product_detail(self, product_id: str) -> ProductDetail:

@@ -81,6 +81,8 @@ health_snapshots = Table(
     Column("consumers", Integer),  # from 0004
     Column("accesses", Integer),  # from 0004
     Index("ix_health_snapshots_day_domain", "day", "domain_id"),
+    # The newest evaluation's snapshots, whatever the history's length (from 0004).
+    Index("ix_health_snapshots_evaluation_id", "evaluation_id"),
 )
 
 domain_snapshots = Table(
@@ -94,6 +96,7 @@ domain_snapshots = Table(
     Column("compliant", Integer, nullable=False),
     Column("levels", JSONDocument, nullable=False),  # level -> products
     Column("slos_breached", Integer, nullable=False),
+    Index("ix_domain_snapshots_day", "day"),  # from 0004: recent days of every domain
 )
 
 waivers = Table(

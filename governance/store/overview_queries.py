@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import Connection, func, select
@@ -12,6 +13,7 @@ from governance.store.judgements import latest_evaluation
 from governance.store.tables import domains, products
 
 BREACHED = ("breached", "exhausted")
+TREND_DAYS = 90  # trends show the last 90 days: a page costs the same at 90 or 900 days
 
 
 def product_health(connection: Connection, domain_id: str | None = None) -> list[dict[str, Any]]:
@@ -73,14 +75,25 @@ def open_item_count(connection: Connection, domain_id: str | None = None) -> int
     return connection.scalar(query) or 0
 
 
-def health_trend(connection: Connection, domain_id: str | None = None) -> list[dict[str, Any]]:
-    """Daily roll-ups: the mesh's ("*") or one domain's, oldest first."""
-    query = select(domain_snapshots).where(domain_snapshots.c.domain_id == (domain_id or "*"))
+def _since(connection: Connection, days: int) -> Any:
+    """The first day of the last `days` days of roll-ups."""
+    newest = connection.scalar(select(func.max(domain_snapshots.c.day)))
+    return newest - timedelta(days=days - 1) if newest else None
+
+
+def health_trend(
+    connection: Connection, domain_id: str | None = None, days: int = TREND_DAYS
+) -> list[dict[str, Any]]:
+    """Daily roll-ups of the last `days` days: the mesh's ("*") or one domain's, oldest first."""
+    query = select(domain_snapshots).where(
+        domain_snapshots.c.domain_id == (domain_id or "*"),
+        domain_snapshots.c.day >= _since(connection, days),
+    )
     return [dict(r._mapping) for r in connection.execute(query.order_by(domain_snapshots.c.day))]
 
 
-def domain_trends(connection: Connection) -> list[dict[str, Any]]:
-    """Daily roll-ups of every domain (not the mesh), for the heatmap."""
+def domain_trends(connection: Connection, days: int = TREND_DAYS) -> list[dict[str, Any]]:
+    """Daily roll-ups of every domain (not the mesh) over the last `days` days, for the heatmap."""
     query = (
         select(
             domain_snapshots.c.domain_id,
@@ -90,7 +103,9 @@ def domain_trends(connection: Connection) -> list[dict[str, Any]]:
             domain_snapshots.c.compliant,
             domain_snapshots.c.slos_breached,
         )
-        .where(domain_snapshots.c.domain_id != "*")
+        .where(
+            domain_snapshots.c.domain_id != "*", domain_snapshots.c.day >= _since(connection, days)
+        )
         .order_by(domain_snapshots.c.day, domain_snapshots.c.domain_id)
     )
     return [dict(r._mapping) for r in connection.execute(query)]

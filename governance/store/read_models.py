@@ -207,19 +207,27 @@ class QualityFigure:
     window_days: int = QUALITY_WINDOW_DAYS
 
 
+# Evidence older than this is not read by the overview: a product silent for longer shows
+# "no evidence" (with no last day), and the page costs the same at 90 or 900 days.
+EVIDENCE_HORIZON_DAYS = 120
+
+
 def quality_figures(
     connection: Connection, window_days: int = QUALITY_WINDOW_DAYS
 ) -> dict[str, QualityFigure]:
     """Per product: pass rate over the last `window_days` days of that product's evidence."""
+    newest_day = connection.scalar(select(func.max(check_daily.c.day)))
+    horizon = (newest_day - timedelta(days=EVIDENCE_HORIZON_DAYS)) if newest_day else None
+    recent = check_daily.c.day > horizon if horizon else check_daily.c.day.is_not(None)
     newest = dict(
         connection.execute(
-            select(check_daily.c.product_id, func.max(check_daily.c.day)).group_by(
-                check_daily.c.product_id
-            )
+            select(check_daily.c.product_id, func.max(check_daily.c.day))
+            .where(recent)
+            .group_by(check_daily.c.product_id)
         ).all()
     )
     sums: dict[str, list[int]] = {}
-    for row in connection.execute(select(check_daily)):
+    for row in connection.execute(select(check_daily).where(recent)):
         last = newest[row.product_id]
         if row.day > last - timedelta(days=window_days):
             totals = sums.setdefault(row.product_id, [0, 0])

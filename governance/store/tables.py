@@ -158,6 +158,8 @@ check_daily = Table(
     Column("checks", Integer, nullable=False),
     Column("passed", Integer, nullable=False),
     Column("failed", Integer, nullable=False),
+    # Pages read a recent window across products (from 0004): a range on day stays bounded.
+    Index("ix_check_daily_day", "day"),
 )
 
 # One row per source per collector run: what was attempted and how it went.

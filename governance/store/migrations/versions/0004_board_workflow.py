@@ -184,6 +184,10 @@ def upgrade() -> None:
     with op.batch_alter_table("health_snapshots", schema=None) as batch_op:
         batch_op.add_column(sa.Column("consumers", sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column("accesses", sa.Integer(), nullable=True))
+        batch_op.create_index("ix_health_snapshots_evaluation_id", ["evaluation_id"])
+    # Pages read recent windows: keep those reads bounded as history grows.
+    op.create_index("ix_check_daily_day", "check_daily", ["day"])
+    op.create_index("ix_domain_snapshots_day", "domain_snapshots", ["day"])
 
     # The chain starts from a genesis hash of zeros; appends lock and advance this row.
     op.execute("INSERT INTO governance_log_head (id, seq, hash) VALUES (1, 0, '" + "0" * 64 + "')")
@@ -201,7 +205,10 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index("ix_domain_snapshots_day", "domain_snapshots")
+    op.drop_index("ix_check_daily_day", "check_daily")
     with op.batch_alter_table("health_snapshots", schema=None) as batch_op:
+        batch_op.drop_index("ix_health_snapshots_evaluation_id")
         batch_op.drop_column("accesses")
         batch_op.drop_column("consumers")
     if op.get_bind().dialect.name == "postgresql":
