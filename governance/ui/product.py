@@ -24,6 +24,7 @@ from governance.ui.components import (
     support_label,
     time_label,
 )
+from governance.ui.product_operations import lineage_dot, render_operations
 from governance.ui.trust import render_trust
 
 CHOICE_KEY = "product_choice"
@@ -111,9 +112,12 @@ def render_product(detail: ProductDetail) -> None:
     st.subheader("Contract")
     render_contracts(detail.contracts)
     st.subheader("Lineage neighbours")
+    st.graphviz_chart(lineage_dot(detail.product["id"], detail.lineage))
     render_lineage(detail.lineage)
     st.subheader("Check results")
     render_checks(detail)
+    st.subheader("Operations")
+    render_operations(current_service(), detail.product["id"])
 
 
 def render_header(product: dict[str, Any]) -> None:

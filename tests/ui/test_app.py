@@ -189,8 +189,15 @@ def test_product_page_for_artist_payments(overview: AppTest, demo_service: Meshg
     assert contract_columns and set(schema["column"]) == contract_columns
     checks = next(df.value for df in at.dataframe if "suite" in df.value.columns)
     assert len(checks) > 0 and set(checks["status"]) <= {"✔ pass", "✘ fail"}
-    # dimensions, error budget burn-down, pass-rate trend
-    assert len(at.get("vega_lite_chart")) == 3
+    # dimensions, error budget burn-down, pass-rate trend, log error rate
+    assert len(at.get("vega_lite_chart")) == 4
+    graph = at.get("graphviz_chart")[0].proto.spec
+    assert '"artist-payments" -> "royalty-reports"' in graph or "->" in graph
+    runs = next(df.value for df in at.dataframe if "run_id" in df.value.columns)
+    assert len(runs) > 0 and "failed" in set(runs["state"])
+    errors = next(df.value for df in at.dataframe if "body" in df.value.columns)
+    assert len(errors) > 0  # the degrading product logs growing errors
+    assert int(metric(at, "Readers (30 d)")) > 0
     assert metric(at, "Health score") == "67.5" and metric(at, "Grade") == "C"
     policies = next(df.value for df in at.dataframe if "policy_id" in df.value.columns)
     assert policies["outcome"].iloc[0] == "fail"  # failures first
