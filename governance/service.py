@@ -20,7 +20,7 @@ from governance.evaluation import EvaluationReport, evaluate_mesh
 from governance.policies import DEFAULT_POLICY_RULES, PolicyPack, load_pack, policy_rows
 from governance.registration import RegistrationReport, register_paths
 from governance.scoring import ScoringConfig
-from governance.store import Store, judgements, read_models
+from governance.store import Store, judgements, overview_queries, read_models
 from governance.store.exports import EXPORTS
 from governance.store.tables import products as products_table
 
@@ -42,7 +42,7 @@ class MeshOverview:
 
     domains: list[dict[str, Any]]
     products: list[dict[str, Any]]  # registry rows + quality figure
-    daily_pass_rate: list[dict[str, Any]]  # per product and day
+    daily_pass_rate: list[dict[str, Any]]  # per domain and day: domain_id, day, checks, passed
 
 
 @dataclass(frozen=True)
@@ -181,7 +181,7 @@ class MeshgovService(BoardActions):
             return MeshOverview(
                 domains=read_models.list_domains(connection),
                 products=rows,
-                daily_pass_rate=read_models.daily_pass_rate(connection, days=TREND_DAYS),
+                daily_pass_rate=overview_queries.check_trend(connection, TREND_DAYS),
             )
 
     def product_detail(self, product_id: str) -> ProductDetail:

@@ -132,3 +132,28 @@ def slo_budget_history(connection: Connection, product_id: str) -> list[dict[str
         .order_by(evaluations.c.as_of)
     )
     return [dict(r._mapping) for r in connection.execute(query)]
+
+
+def check_trend(connection: Connection, days: int = TREND_DAYS) -> list[dict[str, Any]]:
+    """Checks and passes per day and domain over the last `days` days, summed in SQL."""
+    from governance.store.tables import check_daily
+
+    newest = connection.scalar(select(func.max(check_daily.c.day)))
+    if newest is None:
+        return []
+    query = (
+        select(
+            products.c.domain_id,
+            check_daily.c.day,
+            func.sum(check_daily.c.checks).label("checks"),
+            func.sum(check_daily.c.passed).label("passed"),
+        )
+        .join(products, products.c.id == check_daily.c.product_id)
+        .where(check_daily.c.day > newest - timedelta(days=days))
+        .group_by(products.c.domain_id, check_daily.c.day)
+        .order_by(check_daily.c.day, products.c.domain_id)
+    )
+    return [
+        {"domain_id": r.domain_id, "day": r.day, "checks": int(r.checks), "passed": int(r.passed)}
+        for r in connection.execute(query)
+    ]

@@ -25,12 +25,21 @@ from governance.ui.components import (
 from governance.ui.overview_health import render_health
 
 TABLE_KEY = "overview_products"
+PAGE_SIZE = 100
+
+
+@st.cache_data(ttl=60, show_spinner=False)
+def _overview(root: str, db_url: str) -> MeshOverview:
+    """The overview's quality reads, cached a minute: many viewers, one query."""
+    from governance.ui.components import _open_service
+
+    return _open_service(root, db_url).overview()
 
 
 def overview_page() -> None:
     """The mesh at a glance: what exists, who owns it, and what its quality evidence says."""
     service = current_service()
-    mesh = service.overview()
+    mesh = _overview(str(service.workspace.root), service.workspace.db_url)
     st.title("Mesh overview")
     if not mesh.products:
         st.info(
@@ -102,8 +111,11 @@ def render_trend(mesh: MeshOverview) -> None:
         st.info(f"{NO_EVIDENCE.capitalize()}: no quality checks have been collected yet.")
         return
     by_domain = st.toggle("One line per domain", key="overview_trend_by_domain")
-    domain_of = {p["id"]: p["domain_id"] for p in mesh.products} if by_domain else None
-    trend = pass_rate_by_day(mesh.daily_pass_rate, domain_of)
+    # The rows are already summed per domain and day (in SQL): group them by day, or keep
+    # the domains apart.
+    daily = [{**row, "product_id": row["domain_id"]} for row in mesh.daily_pass_rate]
+    domain_of = {d["id"]: d["id"] for d in mesh.domains} if by_domain else None
+    trend = pass_rate_by_day(daily, domain_of)
     st.altair_chart(
         pass_rate_chart(trend, color="domain" if by_domain else None),
         width="stretch",
@@ -153,6 +165,18 @@ def render_product_table(products: Sequence[dict[str, Any]]) -> None:
     """The product table; a product id links to its page, selecting a row opens it here."""
     st.subheader("Products")
     table = product_table(products)
+    if len(table) > PAGE_SIZE:
+        # A thousand rows cost the browser and the server; the worst come first anyway.
+        total = len(table)
+        starts = list(range(0, total, PAGE_SIZE))
+        start = st.selectbox(
+            "Rows",
+            starts,
+            format_func=lambda i: f"{i + 1}–{min(i + PAGE_SIZE, total)} of {total}",
+            key="overview_products_page",
+            width=240,
+        )
+        table = table.iloc[start : start + PAGE_SIZE].reset_index(drop=True)
     event = st.dataframe(
         table,
         key=TABLE_KEY,
