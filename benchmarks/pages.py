@@ -14,7 +14,8 @@ the 10× store tests. In one run it measures:
   the first run in a fresh process (cold caches) and the median of --repeat warm runs;
 - an empty Streamlit page (a title only) the same way, for the ratio;
 - time to content in headless Chromium: from navigation start to the overview's KPIs
-  visible, against `meshgov serve` on the store, median of --repeat fresh sessions;
+  visible, against `meshgov serve` on the store, median of --repeat fresh sessions; and
+  the same for an app that shows a title only, served by Streamlit the same way;
 - the same server render on the 10× history store, and the ratios 10× / 1×.
 
 Targets (issue): overview render at most 1 s and at most 3× an empty page; time to
@@ -46,7 +47,7 @@ from sqlalchemy import create_engine, func, insert, select, text
 
 from governance.config import Workspace
 from governance.service import MeshgovService
-from governance.store.engine_tables import domain_snapshots, health_snapshots
+from governance.store.engine_tables import domain_snapshots, evaluations, health_snapshots
 from governance.store.tables import check_daily
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -73,10 +74,19 @@ def prepare_workspace(root: Path, url: str) -> None:
 
 
 def extend_history(url: str, days: int, already: int = 1) -> None:
-    """Daily snapshots and roll-ups back to `days` days, copied from the newest ones."""
+    """Daily evaluations, snapshots and roll-ups back to `days` days, copied from the newest.
+
+    Each past day gets its own evaluations row, as a daily `meshgov evaluate` would leave,
+    so that "the newest evaluation's snapshots" stays one day's worth of rows.
+    """
     engine = create_engine(url)
     with engine.begin() as connection:
         newest = connection.scalar(select(func.max(health_snapshots.c.day)))
+        latest = dict(
+            connection.execute(select(evaluations).order_by(evaluations.c.id.desc()).limit(1))
+            .one()
+            ._mapping
+        )
         snapshots = [
             dict(r._mapping)
             for r in connection.execute(
@@ -91,9 +101,33 @@ def extend_history(url: str, days: int, already: int = 1) -> None:
         ]
         for back in range(already, days):
             day = newest - timedelta(days=back)
-            connection.execute(insert(health_snapshots), [{**s, "day": day} for s in snapshots])
-            connection.execute(insert(domain_snapshots), [{**r, "day": day} for r in rollups])
+            shift = timedelta(days=back)
+            evaluation_id = connection.execute(
+                insert(evaluations).returning(evaluations.c.id),
+                {
+                    **{k: v for k, v in latest.items() if k != "id"},
+                    "as_of": latest["as_of"] - shift,
+                    "started_at": latest["started_at"] - shift,
+                    "finished_at": latest["finished_at"] - shift,
+                },
+            ).scalar_one()
+            connection.execute(
+                insert(health_snapshots),
+                [{**s, "day": day, "evaluation_id": evaluation_id} for s in snapshots],
+            )
+            connection.execute(
+                insert(domain_snapshots),
+                [{**r, "day": day, "evaluation_id": evaluation_id} for r in rollups],
+            )
     engine.dispose()
+
+
+def evaluate(root: Path, url: str) -> None:
+    """`meshgov evaluate` on the benchmark workspace."""
+    settings = yaml.safe_load((root / "meshgov.yaml").read_text(encoding="utf-8"))
+    service = MeshgovService(Workspace(root, url, settings))
+    service.evaluate()
+    service.store.dispose()
 
 
 def extend_check_rollup(url: str, factor: int) -> None:
@@ -147,14 +181,14 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-def time_to_content(root: Path, url: str, repeat: int) -> dict[str, Any]:
-    """`meshgov serve` on the store; Chromium sessions timed until the KPIs show."""
+def time_to_content(
+    command: list[str], port: int, env: dict[str, str], wait_text: str, repeat: int
+) -> dict[str, Any]:
+    """Start a Streamlit server; time fresh Chromium sessions until `wait_text` shows."""
     from playwright.sync_api import sync_playwright
 
-    port = _free_port()
-    env = {**os.environ, "MESHGOV_DB_URL": url}
     server = subprocess.Popen(
-        [sys.executable, "-m", "governance.cli", "serve", "--port", str(port), "-w", str(root)],
+        command,
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
@@ -176,7 +210,7 @@ def time_to_content(root: Path, url: str, repeat: int) -> dict[str, Any]:
                 context = browser.new_context(viewport={"width": 1400, "height": 900})
                 page = context.new_page()
                 page.goto(base)
-                page.get_by_text("Mean health").first.wait_for(timeout=120_000)
+                page.get_by_text(wait_text).first.wait_for(timeout=120_000)
                 times.append(page.evaluate("performance.now()") / 1000)
                 context.close()
             browser.close()
@@ -188,6 +222,44 @@ def time_to_content(root: Path, url: str, repeat: int) -> dict[str, Any]:
         "median_seconds": statistics.median(times[1:]),
         "seconds": times[1:],
     }
+
+
+def overview_in_browser(root: Path, url: str, repeat: int) -> dict[str, Any]:
+    """`meshgov serve` on the store, timed until the overview's KPIs show."""
+    port = _free_port()
+    command = [
+        sys.executable,
+        "-m",
+        "governance.cli",
+        "serve",
+        "--port",
+        str(port),
+        "-w",
+        str(root),
+    ]
+    env = {**os.environ, "MESHGOV_DB_URL": url}
+    return time_to_content(command, port, env, "Mean health", repeat)
+
+
+def empty_in_browser(repeat: int) -> dict[str, Any]:
+    """An app with a title only, served the same way, timed until the title shows."""
+    script = Path(tempfile.mkdtemp(prefix="meshgov-empty-")) / "empty.py"
+    script.write_text("import streamlit as st\n\nst.title('meshgov')\n", encoding="utf-8")
+    port = _free_port()
+    command = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(script),
+        "--server.port",
+        str(port),
+        "--server.headless",
+        "true",
+        "--browser.gatherUsageStats",
+        "false",
+    ]
+    return time_to_content(command, port, dict(os.environ), "meshgov", repeat)
 
 
 def main() -> None:
@@ -205,12 +277,9 @@ def main() -> None:
     clock = time.perf_counter()
     build_scale_store(base_url, args.products, args.days, args.seed, root=base_root)
     prepare_workspace(base_root, base_url)
-    service = MeshgovService(
-        Workspace(base_root, base_url, yaml.safe_load((base_root / "meshgov.yaml").read_text()))
-    )
-    service.evaluate()
-    service.store.dispose()
+    evaluate(base_root, base_url)
     extend_history(base_url, args.days)
+    evaluate(base_root, base_url)  # today's evaluation is again the newest, as in real life
     build_seconds = time.perf_counter() - clock
 
     big_root = Path(tempfile.mkdtemp(prefix="meshgov-pages-10x-"))
@@ -219,13 +288,15 @@ def main() -> None:
     prepare_workspace(big_root, big_url)
     extend_history(big_url, args.days * args.factor, already=args.days)
     extend_check_rollup(big_url, args.factor)
+    evaluate(big_root, big_url)
 
     empty = render_times(
         base_root, base_url, args.repeat, "import streamlit as st\nst.title('meshgov')"
     )
     overview = render_times(base_root, base_url, args.repeat)
     overview_10x = render_times(big_root, big_url, args.repeat)
-    browser = time_to_content(base_root, base_url, args.repeat)
+    browser = overview_in_browser(base_root, base_url, args.repeat)
+    browser_empty = empty_in_browser(args.repeat)
 
     def rows(url: str, table: str) -> int:
         engine = create_engine(url)
@@ -253,6 +324,7 @@ def main() -> None:
         "overview": overview,
         f"overview_{args.factor}x_history": overview_10x,
         "browser_time_to_content": browser,
+        "browser_empty_page": browser_empty,
         "ratios": {
             "overview_warm_vs_empty_warm": overview["warm_median_seconds"]
             / empty["warm_median_seconds"],
@@ -260,6 +332,8 @@ def main() -> None:
             "history_10x_vs_1x_warm": overview_10x["warm_median_seconds"]
             / overview["warm_median_seconds"],
             "history_10x_vs_1x_cold": overview_10x["cold_seconds"] / overview["cold_seconds"],
+            "browser_overview_vs_empty": browser["median_seconds"]
+            / browser_empty["median_seconds"],
         },
         "targets": {
             "overview_seconds": 1.0,
