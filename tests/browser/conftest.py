@@ -18,6 +18,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -172,15 +173,12 @@ def _stop(server: subprocess.Popen[bytes]) -> None:
         server.wait(timeout=10)
 
 
-@pytest.fixture(scope="session")
-def served_demo(
-    demo_workspace: Path, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[ServedDemo]:
-    """`meshgov serve` on a copy of the demo whose store holds hostile text."""
-    root = tmp_path_factory.mktemp("served") / demo_workspace.name
-    shutil.copytree(demo_workspace, root)
-    hostile_product = _plant_hostile_content(root)
-    consumer, board_member = _identities(root)
+@contextmanager
+def serve_workspace(root: Path) -> Iterator[str]:
+    """`meshgov serve` on the workspace `root` while the block runs; yields its base URL.
+
+    The server's output goes to serve.out and serve.err next to `root`.
+    """
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if k != "MESHGOV_DB_URL"}
     env["PYTHONUNBUFFERED"] = "1"
@@ -203,9 +201,22 @@ def served_demo(
     base_url = f"http://127.0.0.1:{port}"
     try:
         _wait_until_healthy(base_url, server, logs / "serve.err", SERVER_START_TIMEOUT_S)
-        yield ServedDemo(base_url, root, hostile_product, consumer, board_member)
+        yield base_url
     finally:
         _stop(server)
+
+
+@pytest.fixture(scope="session")
+def served_demo(
+    demo_workspace: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[ServedDemo]:
+    """`meshgov serve` on a copy of the demo whose store holds hostile text."""
+    root = tmp_path_factory.mktemp("served") / demo_workspace.name
+    shutil.copytree(demo_workspace, root)
+    hostile_product = _plant_hostile_content(root)
+    consumer, board_member = _identities(root)
+    with serve_workspace(root) as base_url:
+        yield ServedDemo(base_url, root, hostile_product, consumer, board_member)
 
 
 def _browser_missing_reason() -> str | None:
