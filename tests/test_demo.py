@@ -139,7 +139,7 @@ def test_podcast_catalog_stops_being_fresh(demo: MeshgovService) -> None:
 
 
 def test_artist_payments_quality_degrades(demo: MeshgovService) -> None:
-    days = [r for r in demo.overview().daily_pass_rate if r["product_id"] == "artist-payments"]
+    days = list(demo.product_detail("artist-payments").daily_pass_rate)
     days.sort(key=lambda r: r["day"])
 
     def pass_rate(rows: list[dict]) -> float:

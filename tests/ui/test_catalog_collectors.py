@@ -217,7 +217,8 @@ def test_last_run_per_source_read_model(demo_service: MeshgovService):
     configured = {(s.collector, s.location) for s in demo_service.sources()}
     assert {(r.collector, r.source) for r in runs} == configured
     assert all(r.status == "ok" and r.files_refused == 0 for r in runs)
-    assert sum(r.records_read for r in runs) > 0
+    # Other tests may collect the shared demo again: its last runs then find files unchanged.
+    assert all(r.files_read + r.files_unchanged > 0 for r in runs)
     assert demo_service.read_model(q.refusals) == []
     assert all(o.records == 0 for o in demo_service.read_model(q.unattributed_evidence))
 
