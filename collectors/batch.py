@@ -11,11 +11,12 @@ from datetime import datetime
 
 from sqlalchemy import Connection
 
+from collectors.parse_worker import CHECK_COLUMNS, PreparedChecks
 from collectors.sources import Source
 from governance.model import Record
 from governance.store import Store
 from governance.store.collector_log import FileOutcome, Watermark, log_source_run, save_watermarks
-from governance.store.evidence import write_records
+from governance.store.evidence import write_prepared_checks, write_records
 from governance.telemetry import collector_instruments
 
 BATCH_RECORDS = 50_000
@@ -84,6 +85,7 @@ class Pending:
     records: list[Record]
     keys: list[str]
     watermark: Watermark | None
+    prepared: PreparedChecks | None = None  # check results as SQLite rows, from a worker
 
 
 class Batch:
@@ -102,7 +104,7 @@ class Batch:
     def add(self, item: Pending) -> None:
         """Queue a file; flush when the batch is big enough."""
         self.items.append(item)
-        self.records += len(item.records)
+        self.records += len(item.records) + (len(item.prepared.rows) if item.prepared else 0)
         if self.records >= BATCH_RECORDS:
             self.flush()
 
@@ -119,8 +121,9 @@ class Batch:
                 new = write_records(
                     connection,
                     [r for item in items for r in item.records],
-                    [k for item in items for k in item.keys],
+                    [k for item in items if not item.prepared for k in item.keys],
                 )
+                new |= _write_prepared(connection, items)
                 _save_watermarks(connection, items)
                 outcomes = _outcomes(items, new)
                 self._log(connection, done, outcomes)
@@ -130,7 +133,10 @@ class Batch:
             for item in items:
                 try:
                     with self.store.begin() as connection:
-                        new = write_records(connection, item.records, item.keys)
+                        new = write_records(
+                            connection, item.records, [] if item.prepared else item.keys
+                        )
+                        new |= _write_prepared(connection, [item])
                         _save_watermarks(connection, [item])
                     outcomes += _outcomes([item], new)
                 except Exception as exc:
@@ -163,6 +169,18 @@ class Batch:
             )
 
 
+def _write_prepared(connection: Connection, items: list[Pending]) -> set[str]:
+    prepared = [item.prepared for item in items if item.prepared is not None]
+    if not prepared:
+        return set()
+    return write_prepared_checks(
+        connection,
+        CHECK_COLUMNS,
+        [row for p in prepared for row in p.rows],
+        [entry for p in prepared for entry in p.rollup],
+    )
+
+
 def _save_watermarks(connection: Connection, items: list[Pending]) -> None:
     groups: dict[tuple[str, str], dict[str, Watermark]] = {}
     for item in items:
@@ -178,7 +196,7 @@ def _outcomes(items: list[Pending], new: set[str]) -> list[tuple[Pending, FileOu
     result = []
     for item in items:
         outcome = item.outcome
-        if item.records:
+        if item.keys:  # records, or check results prepared as rows by the worker
             fresh = {key for key in item.keys if key in new} - credited
             credited |= fresh
             outcome = replace(outcome, records_new=len(fresh))

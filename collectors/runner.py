@@ -17,25 +17,25 @@ import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from pathlib import Path
 
+from opentelemetry import trace
 from opentelemetry.trace import Status, StatusCode
 
-from collectors import (
-    Collector,
-    CollectorParseError,
-    NotEvidence,
-    Parsed,
-    SourceContext,
-    UnknownCollector,
-    get_collector,
-)
+from collectors import SourceContext, UnknownCollector, get_collector
 from collectors.batch import Batch, Pending, RunReport, SourceReport
 from collectors.fetch import FetchError, fetch
+from collectors.parse_worker import (
+    PIPELINE_MIN_FILES,
+    FileResult,
+    FileTask,
+    parse_content,
+    pipelined,
+    take_file,
+)
 from collectors.sources import Shard, Source, expand
 from governance.descriptors import sha256_of
-from governance.model import ProductDirectory, Record
+from governance.model import ProductDirectory
 from governance.store import Store
 from governance.store.collector_log import (
     FileOutcome,
@@ -43,12 +43,8 @@ from governance.store.collector_log import (
     load_watermarks,
 )
 from governance.store.directory import build_directory
-from governance.store.evidence import record_key
 from governance.store.types import utcnow
 from governance.telemetry import collector_instruments, tracer
-
-MAX_PROBLEMS_SHOWN = 5
-
 
 __all__ = ["Progress", "RunReport", "SourceReport", "run_sources"]
 
@@ -62,23 +58,57 @@ def run_sources(
     shard: Shard | None = None,
     base: Path | None = None,
     progress: Progress | None = None,
+    pipeline: bool | None = None,
 ) -> RunReport:
-    """Collect every source (this shard's files of it); never stops at a bad one."""
+    """Collect every source (this shard's files of it); never stops at a bad one.
+
+    `pipeline`: parse in a worker process (True), in this one (False), or decide (None:
+    SQLite, at least PIPELINE_MIN_FILES files and two cores).
+
+    Sources are planned first (watermarks loaded, folders expanded), then their files are
+    taken in order. Into SQLite, a large run parses in a worker process while this one
+    writes (collectors/parse_worker.py); results are handled in the same order either way.
+    """
     shard = shard or Shard()
     report = RunReport(run_id=str(uuid.uuid4()))
     batch = Batch(store, report.run_id)
+    collected_at = utcnow()
     with store.read() as connection:
         directory = build_directory(connection)
     with _bulk_allocation(), tracer().start_as_current_span("meshgov.collect.run") as span:
         span.set_attribute("meshgov.sources", len(sources))
         span.set_attribute("meshgov.shard", f"{shard.index}/{shard.count}")
-        for source in sources:
-            report.sources.append(
-                _run_source(store, source, directory, shard, base, batch, progress)
+        runs = [
+            _SourceRun(store, source, directory, shard, base, progress, batch) for source in sources
+        ]
+        for run in runs:
+            run.plan()
+        tasks = [task for run in runs for task in run.tasks]
+        if pipeline is None:
+            pipeline = (
+                store.backend == "sqlite" and len(tasks) >= PIPELINE_MIN_FILES and _cores() > 1
             )
+        if pipeline and store.backend != "sqlite":
+            raise ValueError("the parse pipeline hands over SQLite rows: SQLite stores only")
+        if pipeline:
+            results: Iterator[FileResult] = pipelined(tasks, directory, collected_at)
+        else:
+            results = (take_file(task, directory) for task in tasks)
+        try:
+            for run in runs:
+                run.take_all(results)
+                report.sources.append(run.result)
+        finally:
+            close = getattr(results, "close", None)
+            if close is not None:
+                close()  # stops the worker process, if there is one
         batch.flush()
         span.set_attribute("meshgov.records_new", report.records_new)
     return report
+
+
+def _cores() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
 @contextmanager
@@ -100,128 +130,117 @@ def _bulk_allocation() -> Iterator[None]:
         gc.unfreeze()
 
 
-def _run_source(
-    store: Store,
-    source: Source,
-    directory: ProductDirectory,
-    shard: Shard,
-    base: Path | None,
-    batch: Batch,
-    progress: Progress | None,
-) -> SourceReport:
-    started = utcnow()
-    result = SourceReport(source)
-    with tracer().start_as_current_span("meshgov.collect.source") as span:
-        span.set_attribute("meshgov.collector", source.collector)
-        span.set_attribute("meshgov.source", source.location)
-        try:
-            collector = get_collector(source.collector)
-            _SourceRun(
-                store, collector, source, directory, shard, base, result, progress, batch
-            ).run()
-        except (UnknownCollector, OSError, FetchError) as exc:
-            result.error = str(exc)
-        except Exception as exc:  # one failing collector must not stop the other sources
-            result.error = f"collector {source.collector} failed: {type(exc).__name__}: {exc}"
-        if result.error:
-            span.set_status(Status(StatusCode.ERROR, result.error))
-            collector_instruments().refusals.add(
-                1, {"collector": source.collector, "kind": "source"}
-            )
-        batch.source_done(result, started)
-    return result
-
-
 class _SourceRun:
-    """The files of one source, read, parsed and written in batches."""
+    """One source: planned (watermarks, files), then its files taken and its run logged."""
 
     def __init__(
         self,
         store: Store,
-        collector: Collector,
         source: Source,
         directory: ProductDirectory,
         shard: Shard,
         base: Path | None,
-        result: SourceReport,
         progress: Progress | None,
         batch: Batch,
     ) -> None:
-        self.store, self.collector, self.source = store, collector, source
-        self.directory, self.shard, self.base = directory, shard, base
-        self.result, self.progress, self.batch = result, progress, batch
+        self.store, self.source, self.directory = store, source, directory
+        self.shard, self.base, self.progress, self.batch = shard, base, progress, batch
+        self.result = SourceReport(source)
         self.product_key = source.product or ""
+        self.tasks: list[FileTask] = []
+        self.urls: list[str] = []
+        self.started = utcnow()
+        self.span = tracer().start_span("meshgov.collect.source")
+        self.span.set_attribute("meshgov.collector", source.collector)
+        self.span.set_attribute("meshgov.source", source.location)
 
-    def run(self) -> None:
-        with self.store.read() as connection:
-            self.watermarks = load_watermarks(connection, self.collector.name, self.product_key)
+    def plan(self) -> None:
+        """Load the watermarks and list this shard's files (or the URL); errors are the source's."""
+        try:
+            self.collector = get_collector(self.source.collector)
+            with self.store.read() as connection:
+                self.watermarks = load_watermarks(connection, self.collector.name, self.product_key)
+            if self.source.is_url:
+                targets: list[str] = [self.source.location]
+            else:
+                suffixes = getattr(self.collector, "file_suffixes", (".json",))
+                targets = [str(t) for t in expand(self.source, suffixes, self.base)]
+        except (UnknownCollector, OSError, FetchError) as exc:
+            self.result.error = str(exc)
+            return
+        except Exception as exc:  # one failing collector must not stop the other sources
+            self.result.error = (
+                f"collector {self.source.collector} failed: {type(exc).__name__}: {exc}"
+            )
+            return
+        targets = [t for t in targets if self.shard.owns(self.collector.name, t)]
         if self.source.is_url:
-            targets: list[str | Path] = [self.source.location]
+            self.urls = targets
         else:
-            suffixes = getattr(self.collector, "file_suffixes", (".json",))
-            targets = list(expand(self.source, suffixes, self.base))
-        targets = [t for t in targets if self.shard.owns(self.collector.name, str(t))]
+            companions = dict(getattr(self.collector, "companions", {}))
+            self.tasks = [
+                FileTask(
+                    self.collector.name,
+                    target,
+                    self.watermarks.get(target),
+                    self.source.product,
+                    self._relative(target),
+                    dict(self.source.options),
+                    companions,
+                )
+                for target in targets
+            ]
         if self.progress:
             self.progress("files", len(targets))
-        for target in targets:
-            with tracer().start_as_current_span("meshgov.collect.file") as span:
-                span.set_attribute("meshgov.file", str(target))
-                started = time.perf_counter()
-                self._take(target)
-                collector_instruments().duration.record(
-                    time.perf_counter() - started, {"collector": self.collector.name}
+
+    def take_all(self, results: Iterator[FileResult]) -> None:
+        """Take this source's files (their results come next from `results`), then log it."""
+        with trace.use_span(self.span, end_on_exit=False):
+            try:
+                for url in self.urls:
+                    self._accept(url, lambda url=url: self._fetch(url))
+                for task in self.tasks:
+                    self._accept(task.path, lambda: next(results))
+            except FetchError as exc:
+                self.result.error = str(exc)
+            except Exception as exc:  # one failing collector must not stop the other sources
+                self.result.error = (
+                    f"collector {self.source.collector} failed: {type(exc).__name__}: {exc}"
                 )
-            if self.progress:
-                self.progress("done", 1)
+        if self.result.error:
+            self.span.set_status(Status(StatusCode.ERROR, self.result.error))
+            collector_instruments().refusals.add(
+                1, {"collector": self.source.collector, "kind": "source"}
+            )
+        self.batch.source_done(self.result, self.started)
+        self.span.end()
 
-    def _take(self, target: str | Path) -> None:
-        """Read and parse one file or URL; its records join the pending batch."""
-        if isinstance(target, str):
-            outcome, content, mark = self._fetch(target)
-        else:
-            outcome, content, mark = self._read(target)
-        if content is None:
-            self._finish(outcome, mark if outcome.status == "unchanged" else None)
-            return
-        self._parse(outcome.path, content, mark)
+    def _accept(self, shown: str, take: Callable[[], FileResult]) -> None:
+        with tracer().start_as_current_span("meshgov.collect.file") as span:
+            span.set_attribute("meshgov.file", shown)
+            result = take()
+            collector_instruments().duration.record(
+                result.seconds, {"collector": self.collector.name}
+            )
+        self.batch.add(
+            Pending(
+                self.result,
+                self.collector.name,
+                self.product_key,
+                result.outcome.path,
+                result.outcome,
+                result.records,
+                result.keys,
+                result.mark,
+                result.prepared,
+            )
+        )
+        if self.progress:
+            self.progress("done", 1)
 
-    def _read(self, path: Path) -> tuple[FileOutcome, bytes | None, Watermark | None]:
-        shown = str(path)
-        try:
-            stat = path.stat()
-            previous = self.watermarks.get(shown)
-            if previous and (previous.size, previous.mtime_ns) == (stat.st_size, stat.st_mtime_ns):
-                return (
-                    FileOutcome(shown, "unchanged", content_sha256=previous.content_sha256),
-                    None,
-                    None,
-                )
-            content = path.read_bytes() + self._companions(path)
-        except FileNotFoundError:
-            return FileOutcome(shown, "refused", "no such file or folder"), None, None
-        except OSError as exc:
-            return FileOutcome(shown, "refused", f"cannot read: {exc.strerror or exc}"), None, None
-        digest = sha256_of(content)
-        mark = Watermark(stat.st_size, stat.st_mtime_ns, digest)
-        # A file's evidence is as of when it was written, not when meshgov read it.
-        self.read_time = datetime.fromtimestamp(stat.st_mtime, UTC)
-        if previous and previous.content_sha256 == digest:
-            # Touched but not changed: remember the new mtime, do not parse again.
-            return FileOutcome(shown, "unchanged", content_sha256=digest), None, mark
-        return FileOutcome(shown, "ok", content_sha256=digest), content, mark
-
-    def _companions(self, path: Path) -> bytes:
-        """Sibling files a collector reads together with this one (dbt's manifest.json)."""
-        companions = getattr(self.collector, "companions", {})
-        self.companion_bytes = {
-            key: (path.parent / name).read_bytes()
-            for name, key in companions.items()
-            if (path.parent / name).is_file()
-        }
-        # Their bytes count in the content hash: a changed manifest re-reads run_results.
-        return b"".join(self.companion_bytes.values())
-
-    def _fetch(self, url: str) -> tuple[FileOutcome, bytes | None, Watermark | None]:
+    def _fetch(self, url: str) -> FileResult:
+        """Scrape a URL (conditional request); parse what changed."""
+        started = time.perf_counter()
         previous = self.watermarks.get(url)
         fetched = fetch(
             url,
@@ -230,70 +249,25 @@ class _SourceRun:
             options=dict(self.source.options),
         )
         if fetched.content is None and previous:
-            return FileOutcome(url, "unchanged", content_sha256=previous.content_sha256), None, None
+            outcome = FileOutcome(url, "unchanged", content_sha256=previous.content_sha256)
+            return FileResult(outcome, None, seconds=time.perf_counter() - started)
         content = fetched.content or b""
         digest = sha256_of(content)
         mark = Watermark(len(content), None, digest, fetched.etag, fetched.last_modified)
         if previous and previous.content_sha256 == digest:
-            return FileOutcome(url, "unchanged", content_sha256=digest), None, mark
-        self.companion_bytes = {}
-        self.read_time = utcnow()
-        return FileOutcome(url, "ok", content_sha256=digest), content, mark
-
-    def _parse(self, shown: str, content: bytes, mark: Watermark | None) -> None:
-        if not self.source.is_url:
-            content = content[: len(content) - sum(len(b) for b in self.companion_bytes.values())]
-        options = dict(self.source.options)
-        if self.companion_bytes:
-            options["companions"] = self.companion_bytes
+            outcome = FileOutcome(url, "unchanged", content_sha256=digest)
+            return FileResult(outcome, mark, seconds=time.perf_counter() - started)
         context = SourceContext(
-            path=shown,
+            path=url,
             product_id=self.source.product,
-            relative_path=self._relative(shown),
+            relative_path=url,
             directory=self.directory,
-            options=options,
-            fetched_at=self.read_time,
+            options=dict(self.source.options),
+            fetched_at=utcnow(),
         )
-        digest = mark.content_sha256 if mark else None
-        try:
-            parsed = self.collector.parse(content, context)
-        except NotEvidence as exc:
-            self._finish(FileOutcome(shown, "skipped", str(exc), content_sha256=digest), mark)
-            return
-        except CollectorParseError as exc:
-            outcome = FileOutcome(shown, "refused", exc.reason, exc.position, digest)
-            self._finish(outcome, None)
-            return
-        except Exception as exc:  # a collector bug must not sink the batch; record it instead
-            reason = f"collector {self.collector.name} failed: {type(exc).__name__}: {exc}"
-            self._finish(FileOutcome(shown, "refused", reason, content_sha256=digest), None)
-            return
-        records, problems = (
-            (parsed.records, parsed.problems) if isinstance(parsed, Parsed) else (parsed, [])
-        )
-        outcome = FileOutcome(shown, "ok", content_sha256=digest, records_read=len(records))
-        if problems:
-            shown_problems = "; ".join(str(p) for p in problems[:MAX_PROBLEMS_SHOWN])
-            more = len(problems) - MAX_PROBLEMS_SHOWN
-            reason = shown_problems + (f"; and {more} more" if more > 0 else "")
-            status = "partial" if records else "refused"
-            outcome = FileOutcome(shown, status, reason, problems[0].position, digest, len(records))
-        keys = [record_key(r) for r in records]
-        self.batch.add(self._pending(outcome, records, keys, mark))
-
-    def _pending(
-        self, outcome: FileOutcome, records: list[Record], keys: list[str], mark: Watermark | None
-    ) -> Pending:
-        return Pending(
-            self.result,
-            self.collector.name,
-            self.product_key,
-            outcome.path,
-            outcome,
-            records,
-            keys,
-            mark,
-        )
+        result = parse_content(self.collector.name, content, context, digest, mark)
+        result.seconds = time.perf_counter() - started
+        return result
 
     def _relative(self, shown: str) -> str:
         """The file's path inside its source folder (collectors read layouts from it)."""
@@ -305,7 +279,3 @@ class _SourceRun:
         if self._folder and shown.startswith(self._folder):
             return Path(shown[len(self._folder) :]).as_posix()
         return shown
-
-    def _finish(self, outcome: FileOutcome, mark: Watermark | None) -> None:
-        """A file with nothing to write: log it (and its watermark) with the next flush."""
-        self.batch.add(self._pending(outcome, [], [], mark))

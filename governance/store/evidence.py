@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Sequence
+from datetime import date
 from typing import Any
 
 from sqlalchemy import Connection, Table, select
@@ -35,7 +36,7 @@ from governance.store.tables import (
     slo_definitions,
 )
 from governance.store.types import as_jsonable, utcnow
-from governance.store.upsert import add_counts, insert_new, upsert
+from governance.store.upsert import add_counts, insert_new, sqlite_insert_rows, upsert
 
 SEVERITY_BANDS = ("TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL")
 
@@ -86,6 +87,40 @@ def write_check_results(
             (product_id, day, tool),
             {"product_id": product_id, "day": day, "source_tool": tool, "checks": 0}
             | {"passed": 0, "failed": 0},
+        )
+        row["checks"] += count
+        row["passed" if success else "failed"] += count
+    add_counts(
+        connection,
+        check_daily,
+        list(totals.values()),
+        ["product_id", "day", "source_tool"],
+        ["checks", "passed", "failed"],
+    )
+    return new
+
+
+def write_prepared_checks(
+    connection: Connection,
+    columns: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    rollup: Sequence[tuple[str | None, str, str, bool]],
+) -> set[str]:
+    """Insert check results prepared as SQLite rows (collectors/parse_worker.py) by natural
+    key, and add the new ones to the daily rollup; same effect as write_check_results."""
+    new = sqlite_insert_rows(connection, check_results, columns, rows)
+    daily: Counter[tuple[str, str, str, bool]] = Counter()
+    counted: set[str] = set()  # a key twice in the batch was inserted once
+    for row, (product_id, day, tool, success) in zip(rows, rollup, strict=True):
+        if product_id is not None and row[0] in new and row[0] not in counted:
+            counted.add(row[0])
+            daily[(product_id, day, tool, success)] += 1
+    totals: dict[tuple[str, str, str], dict[str, Any]] = {}
+    for (product_id, day, tool, success), count in daily.items():
+        row = totals.setdefault(
+            (product_id, day, tool),
+            {"product_id": product_id, "day": date.fromisoformat(day), "source_tool": tool}
+            | {"checks": 0, "passed": 0, "failed": 0},
         )
         row["checks"] += count
         row["passed" if success else "failed"] += count

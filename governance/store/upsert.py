@@ -80,7 +80,7 @@ def upsert(
 def _sqlite_value(column_type: Any) -> Callable[[Any], Any] | None:
     """How SQLAlchemy would store a Python value in SQLite (None: as it is)."""
     if isinstance(column_type, UTCDateTime):
-        return _sqlite_datetime
+        return sqlite_datetime
     if _is_json(column_type):
         return lambda value: None if value is None else json.dumps(value)
     if isinstance(column_type, sqltypes.Date):
@@ -91,7 +91,8 @@ def _sqlite_value(column_type: Any) -> Callable[[Any], Any] | None:
 
 
 @lru_cache(maxsize=4096)  # a file's records share a run time; a batch shares collected_at
-def _sqlite_datetime(value: datetime | None) -> str | None:
+def sqlite_datetime(value: datetime | None) -> str | None:
+    """A UTC time as SQLAlchemy stores it in SQLite."""
     if value is None:
         return None
     if value.tzinfo is None:
@@ -144,6 +145,37 @@ def _sqlite_insert_new(
         )
         raw.executemany(sql, values)
     return {row[key] for row in fresh}
+
+
+def sqlite_insert_rows(
+    connection: Connection, table: Table, columns: Sequence[str], rows: Sequence[Sequence[Any]]
+) -> set[Any]:
+    """Insert SQLite-ready rows (values already converted) whose first column is the natural
+    key; returns the keys that were new. The twin of `_sqlite_insert_new` for prepared rows.
+    """
+    raw = connection.connection.driver_connection
+    unique: dict[Any, Sequence[Any]] = {}
+    for row in rows:
+        unique.setdefault(row[0], row)
+    candidates = list(unique)
+    existing: set[Any] = set()
+    key = f'"{columns[0]}"'
+    for start in range(0, len(candidates), 900):
+        chunk = candidates[start : start + 900]
+        cursor = raw.execute(
+            f'SELECT {key} FROM "{table.name}" WHERE {key} IN ({",".join("?" * len(chunk))})',
+            chunk,
+        )
+        existing.update(found for (found,) in cursor)
+    fresh = [row for k, row in unique.items() if k not in existing]
+    if fresh:
+        names = ", ".join(f'"{c}"' for c in columns)
+        raw.executemany(
+            f'INSERT OR IGNORE INTO "{table.name}" ({names}) '
+            f"VALUES ({', '.join('?' * len(columns))})",
+            fresh,
+        )
+    return {row[0] for row in fresh}
 
 
 def _psycopg_insert_new(
