@@ -12,10 +12,12 @@ from __future__ import annotations
 import json
 import multiprocessing
 import time
+from collections import deque
 from collections.abc import Iterator, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +38,7 @@ MAX_PROBLEMS_SHOWN = 5
 # Below this many files a worker process costs more than it saves.
 PIPELINE_MIN_FILES = 400
 CHUNK_FILES = 8  # files per task handed to the worker: fewer round trips, steady flow
+IN_FLIGHT_CHUNKS = 16
 
 
 @dataclass(frozen=True)
@@ -238,5 +241,15 @@ def pipelined(
         initializer=_initialise,
         initargs=(directory, collected_at),
     ) as pool:
-        for results in pool.map(_work, chunks):
+        # A bounded window of chunks in flight: the worker runs ahead of the writer, but
+        # a fast worker never piles a whole run's rows up in memory.
+        in_flight: deque[Future[list[FileResult]]] = deque()
+        pending = iter(chunks)
+        for chunk in islice(pending, IN_FLIGHT_CHUNKS):
+            in_flight.append(pool.submit(_work, chunk))
+        while in_flight:
+            results = in_flight.popleft().result()
+            following = next(pending, None)
+            if following is not None:
+                in_flight.append(pool.submit(_work, following))
             yield from results
