@@ -38,7 +38,9 @@ MAX_PROBLEMS_SHOWN = 5
 # Below this many files a worker process costs more than it saves.
 PIPELINE_MIN_FILES = 400
 CHUNK_FILES = 8  # files per task handed to the worker: fewer round trips, steady flow
-IN_FLIGHT_CHUNKS = 16
+# Enough files ahead to keep the worker busy while the writer commits a whole batch
+# (collectors/batch.py flushes every 50,000 records), few enough to bound memory.
+IN_FLIGHT_CHUNKS = 500
 
 
 @dataclass(frozen=True)
