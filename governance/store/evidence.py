@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, Table, select
+from sqlalchemy import Connection, Table, select, text
 
 from governance.model import (
     RUN_STATE_RANK,
@@ -349,6 +349,10 @@ WRITERS: dict[type, Callable[[Connection, Sequence[Any]], set[str]]] = {
 }
 
 
+MERGED = (PipelineRun, LineageObservation, SloDefinition)
+MERGE_LOCK = 0x6D6573686701  # "meshg" + 1: the advisory lock of merging writers
+
+
 def record_key(record: Record) -> str:
     """The natural key the store dedupes a record by."""
     return record.natural_key
@@ -363,6 +367,11 @@ def write_records(
     """
     checks = [r for r in records if isinstance(r, CheckResult)]
     new: set[str] = set()
+    if connection.dialect.name == "postgresql" and any(type(r) in MERGED for r in records):
+        # Runs, lineage and SLO definitions are read, merged and written back: two shards
+        # merging the same row at once would lose one's half. One lock, taken first in the
+        # transaction, makes merging writers take turns (and cannot deadlock with itself).
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MERGE_LOCK})
     if checks:
         check_keys = None
         if keys is not None:

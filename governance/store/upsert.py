@@ -73,6 +73,7 @@ def upsert(
     statement = dialect.insert(table)
     updates = {c: statement.excluded[c] for c in rows[0] if c not in keys}
     statement = statement.on_conflict_do_update(index_elements=list(keys), set_=updates)
+    rows = sorted(rows, key=lambda row: tuple(str(row[k]) for k in keys))  # see add_counts
     for start in range(0, len(rows), 500):
         connection.execute(statement, list(rows[start : start + 500]))
 
@@ -190,7 +191,9 @@ def _psycopg_insert_new(
     from psycopg.types.json import Jsonb
 
     unique: dict[Any, dict[str, Any]] = {}
-    for row in rows:
+    # Sorted: shards inserting overlapping keys wait for each other in one order, never
+    # in a cycle (a deadlock).
+    for row in sorted(rows, key=lambda row: str(row[key])):
         unique.setdefault(row[key], row)
     columns = list(next(iter(unique.values())))
     is_json = [_is_json(table.c[c].type) for c in columns]
