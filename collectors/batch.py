@@ -95,8 +95,8 @@ class Batch:
     log never claims a file whose records did not land.
     """
 
-    def __init__(self, store: Store, run_id: str) -> None:
-        self.store, self.run_id = store, run_id
+    def __init__(self, store: Store, run_id: str, batch_records: int = BATCH_RECORDS) -> None:
+        self.store, self.run_id, self.batch_records = store, run_id, batch_records
         self.items: list[Pending] = []
         self.records = 0
         self.done: list[tuple[SourceReport, datetime]] = []
@@ -105,7 +105,7 @@ class Batch:
         """Queue a file; flush when the batch is big enough."""
         self.items.append(item)
         self.records += len(item.records) + (len(item.prepared.rows) if item.prepared else 0)
-        if self.records >= BATCH_RECORDS:
+        if self.records >= self.batch_records:
             self.flush()
 
     def source_done(self, report: SourceReport, started: datetime) -> None:

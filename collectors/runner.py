@@ -23,7 +23,7 @@ from opentelemetry import trace
 from opentelemetry.trace import Status, StatusCode
 
 from collectors import SourceContext, UnknownCollector, get_collector
-from collectors.batch import Batch, Pending, RunReport, SourceReport
+from collectors.batch import BATCH_RECORDS, Batch, Pending, RunReport, SourceReport
 from collectors.fetch import FetchError, fetch
 from collectors.parse_worker import (
     PIPELINE_MIN_FILES,
@@ -59,11 +59,13 @@ def run_sources(
     base: Path | None = None,
     progress: Progress | None = None,
     pipeline: bool | None = None,
+    batch_records: int = BATCH_RECORDS,
 ) -> RunReport:
     """Collect every source (this shard's files of it); never stops at a bad one.
 
     `pipeline`: parse in a worker process (True), in this one (False), or decide (None:
-    SQLite, at least PIPELINE_MIN_FILES files and two cores).
+    SQLite, at least PIPELINE_MIN_FILES files and two cores). `batch_records`: records
+    per transaction (meshgov.yaml `collect.batch_records`).
 
     Sources are planned first (watermarks loaded, folders expanded), then their files are
     taken in order. Into SQLite, a large run parses in a worker process while this one
@@ -71,7 +73,7 @@ def run_sources(
     """
     shard = shard or Shard()
     report = RunReport(run_id=str(uuid.uuid4()))
-    batch = Batch(store, report.run_id)
+    batch = Batch(store, report.run_id, batch_records)
     collected_at = utcnow()
     with store.read() as connection:
         directory = build_directory(connection)

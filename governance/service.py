@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 from sqlalchemy import select
 
 from collectors import get_collector
+from collectors.batch import BATCH_RECORDS
 from collectors.runner import Progress, RunReport, run_sources
 from collectors.sources import Shard, Source, descriptor_sources
 from governance import ledger
@@ -142,8 +143,24 @@ class MeshgovService(BoardActions):
         """Collect every configured source (only this shard's files with `shard`)."""
         self.store.check_ready()
         return run_sources(
-            self.store, self.sources(), shard=shard, base=self.workspace.root, progress=progress
+            self.store,
+            self.sources(),
+            shard=shard,
+            base=self.workspace.root,
+            progress=progress,
+            batch_records=self._batch_records(),
         )
+
+    def _batch_records(self) -> int:
+        """Records per collect transaction: meshgov.yaml `collect.batch_records` (50,000)."""
+        collect = self.workspace.settings.get("collect") or {}
+        value = collect.get("batch_records", BATCH_RECORDS) if isinstance(collect, dict) else None
+        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            raise WorkspaceError(
+                f"{self.workspace.config_file}: collect.batch_records: expected a positive "
+                f"integer (records per transaction), got {value!r}"
+            )
+        return value
 
     def products(self, domain: str | None = None) -> list[dict[str, Any]]:
         """Registered products with their ports."""

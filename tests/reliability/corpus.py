@@ -7,7 +7,10 @@ SLI samples appear twice: shards that split the files must still merge into one 
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -96,3 +99,25 @@ def registered_workspace(root: Path, url: str, mesh_dir: Path, settings: dict) -
     service.init()
     assert service.register([mesh]).ok
     return service
+
+
+def without_source(store: dict[str, list[str]]) -> dict[str, list[str]]:
+    return {
+        table: sorted(
+            json.dumps({k: v for k, v in json.loads(row).items() if k != "source"}, sort_keys=True)
+            for row in rows
+        )
+        for table, rows in store.items()
+    }
+
+
+def collect(root, url, *args):
+    env = {**os.environ, "MESHGOV_WORKSPACE": str(root), "MESHGOV_DB_URL": url}
+    return subprocess.Popen(
+        [sys.executable, "-m", "governance.cli", "collect", "--json", *args],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,  # its own process group: a fault test kills it with its worker
+    )

@@ -3,51 +3,9 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
-import uuid
-
-import pytest
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
 from tests.collectors.test_every_collector import dump
-from tests.reliability.corpus import registered_workspace, write_corpus
-
-
-@pytest.fixture
-def second_pg_url(pg_url):
-    """Another fresh database on the same server, for the one-process reference."""
-    admin = create_engine(pg_url, isolation_level="AUTOCOMMIT")
-    name = f"meshgov_ref_{uuid.uuid4().hex[:10]}"
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    yield make_url(pg_url).set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
-
-
-def without_source(store: dict[str, list[str]]) -> dict[str, list[str]]:
-    return {
-        table: sorted(
-            json.dumps({k: v for k, v in json.loads(row).items() if k != "source"}, sort_keys=True)
-            for row in rows
-        )
-        for table, rows in store.items()
-    }
-
-
-def collect(root, url, *args):
-    env = {**os.environ, "MESHGOV_WORKSPACE": str(root), "MESHGOV_DB_URL": url}
-    return subprocess.Popen(
-        [sys.executable, "-m", "governance.cli", "collect", "--json", *args],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+from tests.reliability.corpus import collect, registered_workspace, without_source, write_corpus
 
 
 def test_four_shards_at_once_make_the_store_one_process_makes(
