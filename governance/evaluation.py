@@ -22,6 +22,7 @@ from governance.policies import (
     load_pack,
     policy_files,
 )
+from governance.policy_sandbox import RunBudget
 from governance.scoring import HealthScore, ScoringConfig, score_product
 from governance.sli import attach_slos
 from governance.store import Store
@@ -71,8 +72,12 @@ def judge(
 ) -> tuple[dict[str, list[PolicyResult]], dict[str, HealthScore]]:
     """Policies and scores for facts that already carry their SLO status (pure)."""
     today = now.date()
+    # One budget for the whole run: a policy over its time budget on one product is
+    # skipped (as an error) for the others, instead of costing its time once per product.
+    budget = RunBudget()
     results = {
-        pid: evaluate_product(pack.policies, f, today) for pid, f in facts_by_product.items()
+        pid: evaluate_product(pack.policies, f, today, budget)
+        for pid, f in facts_by_product.items()
     }
     scores = {pid: score_product(f, results[pid], config) for pid, f in facts_by_product.items()}
     return results, scores

@@ -20,8 +20,14 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Literal
 
-import cel
 import yaml
+
+from governance.policy_sandbox import (
+    ExpressionRefused,
+    RunBudget,
+    compile_expression,
+    facts_context,
+)
 
 # The default pack ships beside the governance package (policy_rules/ in the repository,
 # installed as data next to it): global/ for every mesh, domains/ for the demo's domains.
@@ -233,16 +239,9 @@ def _policy(entry: Any, path: str, folder_domain: str | None) -> Policy:
         raise PolicyFileError(f"attribute: expected one of {', '.join(QUALITY_ATTRIBUTES)}")
     expression = _text(entry, "expression")
     try:
-        program = cel.compile(expression)
-    except (ValueError, RuntimeError) as exc:
-        raise PolicyFileError(f"CEL: {exc}") from exc
-    unknown_variables = sorted(set(program.references()["variables"]) - {"facts"})
-    unknown_variables = [v for v in unknown_variables if not _bound_in(v, expression)]
-    if unknown_variables:
-        raise PolicyFileError(
-            f"CEL: unknown variable(s) {', '.join(unknown_variables)}; "
-            "expressions read `facts` (see docs/facts.md)"
-        )
+        program = compile_expression(expression)
+    except ExpressionRefused as exc:
+        raise PolicyFileError(str(exc)) from exc
     return Policy(
         id=policy_id,
         title=_text(entry, "title"),
@@ -273,11 +272,6 @@ def _cited_paths(expression: str) -> tuple[str, ...]:
             path = path.rsplit(".", 1)[0]  # a method call on the fact, not a field
         paths.append(path)
     return tuple(dict.fromkeys(p for p in paths if p != "facts"))
-
-
-def _bound_in(variable: str, expression: str) -> bool:
-    """Macro variables (`p` in `ports.all(p, ...)`) are bound by the expression itself."""
-    return re.search(rf"\(\s*{re.escape(variable)}\s*,", expression) is not None
 
 
 def _text(entry: Mapping[str, Any], key: str) -> str:
@@ -336,21 +330,25 @@ def applies(policy: Policy, facts: Mapping[str, Any]) -> bool:
 
 
 def evaluate_product(
-    policies: Sequence[Policy], facts: Mapping[str, Any], today: date
+    policies: Sequence[Policy],
+    facts: Mapping[str, Any],
+    today: date,
+    budget: RunBudget | None = None,
 ) -> list[PolicyResult]:
-    """Every policy's outcome for one product (the context is prepared once)."""
-    context = cel.Context()
-    context.add_variable("facts", facts)
+    """Every policy's outcome for one product; share one `budget` across a run's products."""
+    budget = budget if budget is not None else RunBudget()
+    context = facts_context(facts)  # prepared once, or why it cannot be
     waived = {w["policy_id"]: w for w in facts.get("waivers", []) if w.get("active")}
-    return [_evaluate(p, facts, context, waived, today) for p in policies]
+    return [_evaluate(p, facts, context, waived, today, budget) for p in policies]
 
 
 def _evaluate(
     policy: Policy,
     facts: Mapping[str, Any],
-    context: Any,
+    context: Any,  # or why there is none (a str)
     waived: Mapping[str, Mapping[str, Any]],
     today: date,
+    budget: RunBudget,
 ) -> PolicyResult:
     product_id = facts["product"]["id"]
     lifecycle = policy.lifecycle_on(today)
@@ -364,10 +362,9 @@ def _evaluate(
     if not applies(policy, facts):
         return result("not_applicable", "out of scope: " + _scope_text(policy))
     cited = {path: _resolve(facts, path) for path in policy.cited}
-    try:
-        value = policy.program.execute(context)
-    except Exception as exc:  # CEL raises KeyError, TypeError, ZeroDivisionError, ...
-        return result("error", f"CEL evaluation failed: {type(exc).__name__}: {exc}", cited)
+    value, error = budget.run(policy.id, product_id, policy.program, context)
+    if error is not None:
+        return result("error", error, cited)
     if not isinstance(value, bool):
         return result("error", f"expression returned {type(value).__name__}, not a bool", cited)
     shown = _cite(cited)
@@ -423,10 +420,10 @@ def _short(value: Any) -> str:
 def evaluate_mesh(
     pack: PolicyPack, facts_by_product: Mapping[str, Mapping[str, Any]], now: datetime
 ) -> dict[str, list[PolicyResult]]:
-    """Every product × policy outcome."""
-    today = now.date()
+    """Every product × policy outcome (one execution budget for the whole run)."""
+    today, budget = now.date(), RunBudget()
     return {
-        pid: evaluate_product(pack.policies, facts, today)
+        pid: evaluate_product(pack.policies, facts, today, budget)
         for pid, facts in facts_by_product.items()
     }
 
