@@ -313,7 +313,7 @@ def _serve(workspace: Workspace, port: int) -> None:
 
 # Engine commands (evaluate, explain, policies, check, new) and the board's (board, waiver,
 # access, audit) live in their own modules.
-from governance import cli_board, cli_engine  # noqa: E402,F401
+from governance import cli_board, cli_engine, cli_ops  # noqa: E402,F401
 
 if __name__ == "__main__":
     # Under `python -m`, this module is __main__ and cli_engine registered its commands on

@@ -24,6 +24,11 @@ from governance.model import (
     SliSample,
     SloDefinition,
 )
+from governance.store.retention_queries import (
+    after_horizon,
+    prepared_after_horizon,
+    pruned_before,
+)
 from governance.store.tables import (
     audit_events,
     check_daily,
@@ -36,7 +41,13 @@ from governance.store.tables import (
     slo_definitions,
 )
 from governance.store.types import as_jsonable, utcnow
-from governance.store.upsert import add_counts, insert_new, sqlite_insert_rows, upsert
+from governance.store.upsert import (
+    add_counts,
+    insert_new,
+    sqlite_datetime,
+    sqlite_insert_rows,
+    upsert,
+)
 
 SEVERITY_BANDS = ("TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL")
 
@@ -108,6 +119,9 @@ def write_prepared_checks(
 ) -> set[str]:
     """Insert check results prepared as SQLite rows (collectors/parse_worker.py) by natural
     key, and add the new ones to the daily rollup; same effect as write_check_results."""
+    horizon = pruned_before(connection)
+    if horizon is not None:  # see write_records: nothing older than a prune comes back
+        rows, rollup = prepared_after_horizon(columns, rows, rollup, sqlite_datetime(horizon))
     new = sqlite_insert_rows(connection, check_results, columns, rows)
     daily: Counter[tuple[str, str, str, bool]] = Counter()
     counted: set[str] = set()  # a key twice in the batch was inserted once
@@ -363,8 +377,16 @@ def write_records(
 ) -> set[str]:
     """Write records of any kind; returns the natural keys that were new to the store.
 
-    `keys` (the records' natural keys, in order) saves computing them twice.
+    `keys` (the records' natural keys, in order) saves computing them twice. Records older
+    than the latest `meshgov prune` cutoff are dropped, see below.
     """
+    horizon = pruned_before(connection)
+    if horizon is not None:
+        # A prune deleted the raw rows before its cutoff but kept their days in check_daily
+        # and log_daily. A file that changes afterwards is read again whole: its old rows
+        # would look new to insert_new and be counted into the roll-ups a second time. So
+        # nothing older than the horizon is written (governance/retention.py).
+        records, keys = after_horizon(records, keys, horizon)
     checks = [r for r in records if isinstance(r, CheckResult)]
     new: set[str] = set()
     if connection.dialect.name == "postgresql" and any(type(r) in MERGED for r in records):
