@@ -30,13 +30,37 @@ class CollectorParseError(ValueError):
     """
 
     def __init__(self, reason: str, position: str | None = None) -> None:
-        self.reason = reason
-        self.position = position
-        super().__init__(f"{position}: {reason}" if position else reason)
+        self.reason = storable(reason, MAX_REASON_CHARS)
+        self.position = storable(position, MAX_POSITION_CHARS) if position else position
+        super().__init__(f"{self.position}: {self.reason}" if position else self.reason)
 
 
 class NotEvidence(ValueError):
     """The file is recognisably not evidence (e.g. a tool's own configuration): skip it, say why."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(storable(reason, MAX_REASON_CHARS))
+
+
+# Reasons quote the file's own text; they are stored and shown, so they are kept short.
+MAX_REASON_CHARS = 1000
+MAX_POSITION_CHARS = 300
+
+
+def storable(text: str, limit: int) -> str:
+    """Text that every store can hold and a person can read: no NUL, no lone surrogate, short.
+
+    Reasons quote hostile files (a NUL byte, undecodable names); PostgreSQL refuses NUL in
+    text, and a reason it refuses would cost the whole batch's log, not just the file.
+    """
+    text = str(text)
+    if "\0" in text:
+        text = text.replace("\0", "\\x00")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        text = text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 @dataclass(frozen=True)

@@ -34,12 +34,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from itertools import chain
 from typing import Any
 
 from collectors import CollectorParseError, NotEvidence, Parsed, SourceContext
 from collectors.audit_cloudtrail import is_digest, parse_cloudtrail
 from collectors.audit_pgaudit import parse_pgaudit
 from collectors.json_lines import (
+    gave_up,
     gunzip_if_compressed,
     json_objects,
     json_type,
@@ -134,13 +136,14 @@ def _pgaudit(content: bytes, source: SourceContext) -> list[AuditEvent] | Parsed
     # Statements keep the client's bytes (a LATIN1 database writes non-UTF-8 text), and
     # most lines are skipped anyway: decode leniently rather than refuse the log.
     text = content.removeprefix(b"\xef\xbb\xbf").decode("utf-8", "replace")
-    lines = [line.rstrip("\r") for line in text.split("\n")]
-    entries = list(parse_pgaudit(lines, source))
-    if not entries:
+    entries = parse_pgaudit(text, source)
+    first = next(entries, None)
+    if first is None:
         raise NotEvidence(
             "a PostgreSQL log without pgaudit entries ('LOG:  AUDIT: ...'); is pgaudit.log set?"
         )
-    return _collect(entries, "pgaudit entries")
+    # Lazily: a log of millions of bad entries stops at MAX_PROBLEMS, not after all of them.
+    return _collect(chain([first], entries), "pgaudit entries")
 
 
 def _jsonl(content: bytes, source: SourceContext) -> Iterable[tuple[str, Any]]:
@@ -210,6 +213,8 @@ def _collect(
     problems: list[CollectorParseError] = []
     seen: dict[str, tuple[str, tuple[Any, ...]]] = {}
     for where, entry in entries:
+        if gave_up(problems, where):
+            break
         if isinstance(entry, CollectorParseError):
             problems.append(entry)
             continue

@@ -30,6 +30,12 @@ from governance.model import AuditEvent
 DEFAULT_LOG_LINE_PREFIX = "%m [%p] %q%u@%d "
 # pgaudit.log_level: any of these, LOG by default. Two spaces follow the colon.
 _AUDIT_MARK = re.compile(r"(?P<level>LOG|INFO|NOTICE|WARNING|DEBUG[1-5]?):  AUDIT: ")
+# A line with an AUDIT mark and the tab-started lines that continue it, found in the whole
+# log at once: a server log is mostly other lines, and iterating over millions of them in
+# Python (or splitting the log into a list of them) costs more than the entries do.
+_ENTRY = re.compile(
+    r"(?m)^[^\n]*?(?:LOG|INFO|NOTICE|WARNING|DEBUG[1-5]?):  AUDIT: [^\n]*(?:\n\t[^\n]*)*"
+)
 _STAMP = r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d"
 _ZONE = r"[A-Za-z][A-Za-z0-9_/+-]*|[+-]\d\d(?::?\d\d)?"
 _ESCAPES: dict[str, tuple[str, str | None]] = {
@@ -115,14 +121,14 @@ def prefix_pattern(prefix: str) -> re.Pattern[str]:
 
 
 def parse_pgaudit(
-    text_lines: list[str], source: SourceContext
+    text: str, source: SourceContext
 ) -> Iterator[tuple[str, AuditEvent | CollectorParseError]]:
     """Each AUDIT entry's position and event (or the problem with it); other lines skipped."""
     configured = source.options.get("log_line_prefix", DEFAULT_LOG_LINE_PREFIX)
     if not isinstance(configured, str):
         raise CollectorParseError("options.log_line_prefix must be a string")
     pattern = prefix_pattern(configured)
-    for number, entry in _entries(text_lines):
+    for number, entry in _entries(text):
         where = f"line {number}"
         mark = _AUDIT_MARK.search(entry)
         # Only the text before the mark is the prefix: matching it alone keeps the lazy
@@ -144,21 +150,15 @@ def parse_pgaudit(
             yield where, CollectorParseError(str(exc), where)
 
 
-def _entries(lines: list[str]) -> Iterator[tuple[int, str]]:
+def _entries(text: str) -> Iterator[tuple[int, str]]:
     """AUDIT entries with their tab-continued lines joined back with newlines."""
-    current: list[str] = []
-    start = 0
-    for number, line in enumerate(lines, start=1):
-        if current and line.startswith("\t"):
-            current.append(line[1:])
-            continue
-        if current:
-            yield start, "\n".join(current)
-            current = []
-        if _AUDIT_MARK.search(line):
-            current, start = [line], number
-    if current:
-        yield start, "\n".join(current)
+    number, counted_to = 1, 0
+    for match in _ENTRY.finditer(text):
+        number += text.count("\n", counted_to, match.start())
+        counted_to = match.start()
+        first, *continued = match.group().split("\n")
+        lines = [first.rstrip("\r")] + [line.rstrip("\r")[1:] for line in continued]
+        yield number, "\n".join(lines)
 
 
 def _event(match: re.Match[str], level: str, audit: str, source: SourceContext) -> AuditEvent:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping
 from typing import Any
 
 from collectors import CollectorParseError, SourceContext
+from collectors.json_text import loads
 
 _TESTED_RESOURCES = ("model.", "seed.", "snapshot.", "source.")
 _NO_MANIFEST = "no manifest.json beside run_results.json: tests are not linked to models"
@@ -144,10 +144,10 @@ def name_from_unique_id(unique_id: str) -> str:
 def load_json(content: bytes | str, what: str) -> dict[str, Any]:
     """A JSON object, or a refusal that names `what` could not be read."""
     try:
-        document = json.loads(content)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        document = loads(content, constants="text")
+    except ValueError as exc:  # JSONDecodeError, JsonRefused
         raise CollectorParseError(f"{what} is not valid JSON: {exc}") from None
-    except (RecursionError, TypeError) as exc:
+    except TypeError as exc:
         raise CollectorParseError(f"{what} cannot be read as JSON: {type(exc).__name__}") from None
     if not isinstance(document, dict):
         raise CollectorParseError(f"{what}: expected a JSON object")

@@ -10,13 +10,13 @@ run time; it is read only where the store layout supplies them, and refused othe
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from datetime import UTC, datetime
 from typing import Any
 
 from collectors import CollectorParseError, NotEvidence, SourceContext
+from collectors.json_text import loads
 from governance.model import CheckResult
 
 # <suite>/<run name or __none__>/<YYYYMMDDTHHMMSS.ffffffZ>/<batch>.json at the end of a path
@@ -52,8 +52,9 @@ class GreatExpectationsCollector:
     def parse(self, content: bytes, source: SourceContext) -> list[CheckResult]:
         """One CheckResult per expectation result in the file."""
         try:
-            document = json.loads(content)
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            # GX writes NaN as null but infinities as Infinity: kept as text, not refused.
+            document = loads(content, constants="text")
+        except ValueError as exc:  # JSONDecodeError, UnicodeDecodeError, JsonRefused
             raise CollectorParseError(f"not valid JSON: {exc}") from exc
         if not isinstance(document, dict):
             raise CollectorParseError("expected a JSON object (a GX validation result)")

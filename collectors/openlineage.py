@@ -36,14 +36,14 @@ or "event N" inside a JSON array; the other events still land.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from collectors import CollectorParseError, Parsed, SourceContext
-from collectors.json_lines import json_objects, json_type, parse_zoned_time
+from collectors.json_lines import gave_up, json_objects, json_type, parse_zoned_time
+from collectors.json_text import loads
 from governance.model import CheckResult, LineageObservation, PipelineRun, Record, RunState
 
 TOOL = "openlineage"
@@ -78,6 +78,8 @@ class OpenLineageCollector:
         problems: list[CollectorParseError] = []
         events_read = 0
         for position, event in _events(content):
+            if gave_up(problems, position):
+                break
             if isinstance(event, CollectorParseError):
                 problems.append(event)
                 continue
@@ -101,8 +103,8 @@ class OpenLineageCollector:
 def _events(content: bytes) -> Iterator[tuple[str, dict[str, Any] | CollectorParseError]]:
     """Events with their position: a whole-file event or array first, else JSON lines."""
     try:
-        whole = json.loads(content.decode("utf-8-sig"))
-    except (UnicodeDecodeError, ValueError, RecursionError):
+        whole = loads(content.decode("utf-8-sig"), constants="text")
+    except ValueError:  # JSONDecodeError, UnicodeDecodeError, JsonRefused
         whole = None  # not one JSON document: read it line by line
     if isinstance(whole, dict):
         # A pretty-printed event spans lines; "line 1" would point at its opening brace only.

@@ -27,7 +27,8 @@ Per SLO:
 
 A broken SLO is refused with its document index and field ("document 2 (SLO
 orders-freshness): spec.budgetingMethod: ..."); the other SLOs of the file still land.
-YAML that cannot be read refuses the file. Options: none.
+YAML that cannot be read refuses the file, and so does a file over MAX_YAML_BYTES (2 MiB):
+PyYAML reads well under 1 MB/s, and a thousand SLOs take less. Options: none.
 """
 
 from __future__ import annotations
@@ -43,6 +44,9 @@ from collectors import CollectorParseError, NotEvidence, Parsed, SourceContext
 from governance.model import SloDefinition
 
 BUDGETING_METHODS = ("Occurrences", "Timeslices", "RatioTimeslices")
+# Definitions are small; PyYAML (pure Python: libyaml's parser crashes the process on deep
+# nesting) reads about 0.6 MB/s, so this bounds a file's read to a few seconds.
+MAX_YAML_BYTES = 2 * 1024 * 1024
 _DURATION = re.compile(r"^[1-9][0-9]*[mhdwMQY]$")
 _PRODUCT_ANNOTATIONS = ("meshgov/data_product", "data_product")
 
@@ -97,6 +101,11 @@ class OpenSloCollector:
 
 
 def _load_documents(content: bytes) -> list[Any]:
+    if len(content) > MAX_YAML_BYTES:
+        raise CollectorParseError(
+            f"the file is {len(content) / 1024 / 1024:.1f} MiB, over the "
+            f"{MAX_YAML_BYTES // 1024 // 1024} MiB limit for OpenSLO YAML; split it"
+        )
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -113,6 +122,10 @@ def _load_documents(content: bytes) -> list[Any]:
     # PyYAML raises plain ValueErrors for impossible dates and the like, RecursionError for
     # absurd nesting: all mean the text is not YAML we can read.
     except (yaml.YAMLError, ValueError, TypeError, OverflowError, RecursionError) as exc:
+        if isinstance(exc, RecursionError):
+            exc = ValueError("nested too deeply to read")
+        elif "integer string conversion" in str(exc):
+            exc = ValueError("a number has more than 4,300 digits")
         raise CollectorParseError(f"not valid YAML: {exc}") from exc
 
 

@@ -45,7 +45,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from collectors import CollectorParseError, NotEvidence, Parsed, SourceContext
-from collectors.json_lines import json_objects, json_type
+from collectors.json_lines import gave_up, json_objects, json_type
 from governance.model import LogRecord, Record
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -92,6 +92,8 @@ class OtlpLogsCollector:
         lines = other_signal_lines = 0
         other_signals: set[str] = set()
         for number, request in json_objects(content):
+            if gave_up(problems, f"line {number}"):
+                break
             lines += 1
             if isinstance(request, CollectorParseError):
                 problems.append(request)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import multiprocessing
+import stat as file_mode
 import time
 from collections import deque
 from collections.abc import Iterator, Mapping, Sequence
@@ -35,6 +36,9 @@ from governance.store.evidence import record_key
 from governance.store.upsert import sqlite_datetime
 
 MAX_PROBLEMS_SHOWN = 5
+# Files larger than this are refused before they are read (a source's options.max_file_bytes
+# overrides it): parsing takes several times a file's size in memory.
+DEFAULT_MAX_FILE_BYTES = 256 * 1024 * 1024
 # Below this many files a worker process costs more than it saves.
 PIPELINE_MIN_FILES = 400
 CHUNK_FILES = 8  # files per task handed to the worker: fewer round trips, steady flow
@@ -112,23 +116,38 @@ def take_file(
 def _take(task: FileTask, directory: ProductDirectory) -> FileResult:
     path = Path(task.path)
     shown, previous = task.path, task.previous
+    unreadable_name = _unreadable_name(shown)
+    if unreadable_name:
+        # Not storable as text (nor shown) as it is: refused under a readable spelling.
+        shown = shown.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+        outcome = FileOutcome(shown.replace("\0", "\\x00"), "refused", unreadable_name)
+        return FileResult(outcome, None)
     try:
+        limit = _max_file_bytes(task.options)
         stat = path.stat()
         if previous and (previous.size, previous.mtime_ns) == (stat.st_size, stat.st_mtime_ns):
             outcome = FileOutcome(shown, "unchanged", content_sha256=previous.content_sha256)
             return FileResult(outcome, None)
-        content = path.read_bytes()
+        if not file_mode.S_ISREG(stat.st_mode):
+            # A FIFO would block the run forever, a device (/dev/zero) never ends.
+            reason = "not a regular file (a folder, pipe, socket or device); not read"
+            return FileResult(FileOutcome(shown, "refused", reason), None)
+        content = _read_at_most(path, limit, "the file")
         companion_bytes = {
-            key: (path.parent / name).read_bytes()
+            key: _read_at_most(path.parent / name, limit, f"its companion {name}")
             for name, key in task.companions.items()
             if (path.parent / name).is_file()
         }
+    except _TooLarge as exc:
+        return FileResult(FileOutcome(shown, "refused", str(exc)), None)
     except FileNotFoundError:
         return FileResult(FileOutcome(shown, "refused", "no such file or folder"), None)
     except OSError as exc:
         return FileResult(
             FileOutcome(shown, "refused", f"cannot read: {exc.strerror or exc}"), None
         )
+    except ValueError as exc:  # options.max_file_bytes is not a size
+        return FileResult(FileOutcome(shown, "refused", str(exc)), None)
     # Companions' bytes count in the content hash: a changed manifest re-reads run_results.
     digest = sha256_of(content + b"".join(companion_bytes.values()))
     mark = Watermark(stat.st_size, stat.st_mtime_ns, digest)
@@ -148,6 +167,46 @@ def _take(task: FileTask, directory: ProductDirectory) -> FileResult:
         fetched_at=datetime.fromtimestamp(stat.st_mtime, UTC),
     )
     return parse_content(task.collector, content, context, digest, mark)
+
+
+def _unreadable_name(path: str) -> str | None:
+    if "\0" in path:
+        return "the path contains a NUL byte; no file can have that name"
+    try:
+        path.encode("utf-8")
+    except UnicodeEncodeError:
+        return "the file name is not UTF-8; rename the file"
+    return None
+
+
+class _TooLarge(Exception):
+    """A file over the size limit; the message says which, how large, and what to do."""
+
+
+def _max_file_bytes(options: Mapping[str, Any]) -> int:
+    limit = options.get("max_file_bytes", DEFAULT_MAX_FILE_BYTES)
+    if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
+        raise ValueError(f"options.max_file_bytes must be a positive integer, not {limit!r}")
+    return limit
+
+
+def _read_at_most(path: Path, limit: int, what: str) -> bytes:
+    """The file's bytes, or _TooLarge before reading more than `limit` of them."""
+    size = path.stat().st_size
+    if size <= limit:
+        with path.open("rb") as handle:
+            content = handle.read(limit + 1)  # the file may have grown since stat
+        if len(content) <= limit:
+            return content
+        size = len(content)
+    raise _TooLarge(
+        f"{what} is {_mib(size)}, over the {_mib(limit)} limit; split it, or raise the "
+        "source's options.max_file_bytes"
+    )
+
+
+def _mib(size: int) -> str:
+    return f"{size / 1024 / 1024:,.1f} MiB" if size >= 1024 * 1024 else f"{size:,} bytes"
 
 
 def parse_content(

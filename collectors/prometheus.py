@@ -26,6 +26,7 @@ read refuses the file with the parser's message and the first line it rejects.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
@@ -40,6 +41,10 @@ from collectors.json_lines import partial_read
 from governance.model import SliSample
 
 DEFAULT_PRODUCT_LABEL = "data_product"
+# The parser reads a line at some 6 MB/s: a longer line is a problem, not read (no
+# exposition has one sample this long; a 100 MB line would take the parser 17 s).
+MAX_LINE_CHARS = 1024 * 1024
+_LONG_LINE = re.compile(rf"(?m)^[^\n]{{{MAX_LINE_CHARS + 1},}}")
 _ALL_SAMPLES = {"gauge", "counter", "untyped", "unknown"}
 _COUNT_AND_SUM = {"histogram", "summary"}
 
@@ -54,7 +59,7 @@ class PrometheusCollector:
     def parse(self, content: bytes, source: SourceContext) -> list[SliSample] | Parsed:
         """One SliSample per product-labelled gauge, counter or histogram count/sum sample."""
         try:
-            text = content.decode("utf-8")
+            text = content.decode("utf-8-sig")  # a byte order mark is not a metric name
         except UnicodeDecodeError as exc:
             line = content[: exc.start].count(b"\n") + 1
             raise CollectorParseError("not UTF-8 text", f"line {line}") from exc
@@ -63,9 +68,9 @@ class PrometheusCollector:
         label = source.options.get("product_label", DEFAULT_PRODUCT_LABEL)
         if not isinstance(label, str) or not label:
             raise CollectorParseError(f"options.product_label must be a label name, not {label!r}")
+        text, problems = _without_long_lines(text)
         families = _families(text)
         records: list[SliSample] = []
-        problems: list[CollectorParseError] = []
         unlabelled = 0
         seen: set[str] = set()
         names = {family.name for family in families}
@@ -96,6 +101,27 @@ class PrometheusCollector:
                 "label the product's metrics or set options.product_label"
             )
         return partial_read(records, problems, "product samples")
+
+
+def _without_long_lines(text: str) -> tuple[str, list[CollectorParseError]]:
+    """The text with over-long lines left empty (line numbers stay), and a problem for each."""
+    if len(text) <= MAX_LINE_CHARS:
+        return text, []
+    kept: list[str] = []
+    problems: list[CollectorParseError] = []
+    number, last = 1, 0
+    for match in _LONG_LINE.finditer(text):
+        number += text.count("\n", last, match.start())
+        kept.append(text[last : match.start()])
+        last = match.end()
+        problems.append(
+            CollectorParseError(
+                f"line is {len(match.group()) / 1024 / 1024:.1f} MiB long, over the "
+                f"{MAX_LINE_CHARS // 1024 // 1024} MiB limit for one line; not read",
+                f"line {number}",
+            )
+        )
+    return ("".join(kept) + text[last:], problems) if problems else (text, [])
 
 
 def _families(text: str) -> list[Any]:

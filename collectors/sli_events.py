@@ -28,6 +28,7 @@ from typing import Any
 from collectors import CollectorParseError, Parsed, SourceContext
 from collectors.json_lines import (
     finite_number,
+    gave_up,
     gunzip_if_compressed,
     json_objects,
     parse_zoned_time,
@@ -51,6 +52,8 @@ class SliEventsCollector:
         problems: list[CollectorParseError] = []
         seen: dict[str, tuple[int, float, float]] = {}
         for number, entry in json_objects(content):
+            if gave_up(problems, f"line {number}"):
+                break
             if isinstance(entry, CollectorParseError):
                 problems.append(entry)
                 continue

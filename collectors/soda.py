@@ -33,12 +33,12 @@ Attribution. The source's product (``--product``), else the dataset as
 
 from __future__ import annotations
 
-import json
 import re
 from datetime import UTC, datetime
 from typing import Any
 
 from collectors import CollectorParseError, Parsed, SourceContext
+from collectors.json_text import loads
 from governance.model import CheckResult
 
 _OUTCOMES = frozenset({"pass", "warn", "fail"})
@@ -57,11 +57,9 @@ class SodaCollector:
     def parse(self, content: bytes, source: SourceContext) -> Parsed:
         """One CheckResult per check of the scan; the scan's logged errors become problems."""
         try:
-            document = json.loads(content)
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            document = loads(content, constants="text")
+        except ValueError as exc:  # JSONDecodeError, UnicodeDecodeError, JsonRefused
             raise CollectorParseError(f"not valid JSON: {exc}") from None
-        except RecursionError:
-            raise CollectorParseError("not readable JSON: nested too deeply") from None
         if not isinstance(document, dict):
             raise CollectorParseError("expected a JSON object (Soda scan results)")
         if "checks" not in document or not any(key in document for key in _SCAN_KEYS):
