@@ -29,7 +29,7 @@ UNCLASSIFIED = "⚠ unclassified"
 def current_service() -> MeshgovService:
     """The service for the workspace this process serves (MESHGOV_WORKSPACE or the cwd)."""
     workspace = resolve_workspace()
-    return _open_service(str(workspace.root), workspace.db_url)
+    return open_service(str(workspace.root), workspace.db_url)
 
 
 # Keyed on the workspace root and store URL, so two workspaces in one process (tests, or an
@@ -38,7 +38,8 @@ def current_service() -> MeshgovService:
 @st.cache_resource(
     show_spinner=False, max_entries=8, on_release=lambda service: service.store.dispose()
 )
-def _open_service(root: str, db_url: str) -> MeshgovService:
+def open_service(root: str, db_url: str) -> MeshgovService:
+    """The cached service for a workspace root and store URL (keys of cached page reads)."""
     workspace = Workspace(
         root=Path(root), db_url=db_url, settings=load_workspace_settings(Path(root))
     )

@@ -15,6 +15,7 @@ from governance.ui.components import (
     current_service,
     day_label,
     open_product,
+    open_service,
     owner_label,
     pass_rate_by_day,
     pass_rate_chart,
@@ -31,9 +32,7 @@ PAGE_SIZE = 100
 @st.cache_data(ttl=60, show_spinner=False)
 def _overview(root: str, db_url: str) -> MeshOverview:
     """The overview's quality reads, cached a minute: many viewers, one query."""
-    from governance.ui.components import _open_service
-
-    return _open_service(root, db_url).overview()
+    return open_service(root, db_url).overview()
 
 
 def overview_page() -> None:

@@ -11,7 +11,7 @@ import streamlit as st
 
 from governance.service import MeshgovService
 from governance.store import overview_queries
-from governance.ui.components import owner_label, product_url
+from governance.ui.components import open_service, owner_label, product_url
 
 ATTENTION_KEY = "overview_attention"
 
@@ -19,9 +19,7 @@ ATTENTION_KEY = "overview_attention"
 @st.cache_data(ttl=60, show_spinner=False)
 def _health(root: str, db_url: str) -> dict[str, Any]:
     """Everything the health sections read, from snapshots and roll-ups, cached a minute."""
-    from governance.ui.components import _open_service
-
-    service = _open_service(root, db_url)
+    service = open_service(root, db_url)
     return {
         "products": service.read_model(overview_queries.product_health),
         "open_items": service.read_model(overview_queries.open_item_count),

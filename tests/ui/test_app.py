@@ -12,6 +12,7 @@ from streamlit.testing.v1 import AppTest
 from governance.service import MeshgovService
 from governance.ui.components import NO_EVIDENCE, NO_OWNER, UNCLASSIFIED, pass_rate_by_day, percent
 from governance.ui.overview import TABLE_KEY, product_table
+from tests.ui.pages import goto
 
 APP = Path(__file__).resolve().parents[2] / "app.py"
 DEMO_DOMAINS = {"artists", "users", "podcasts", "listening", "finance"}
@@ -22,15 +23,6 @@ def app_for(workspace: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
     monkeypatch.setenv("MESHGOV_WORKSPACE", str(workspace))
     monkeypatch.delenv("MESHGOV_DB_URL", raising=False)
     return AppTest.from_file(str(APP), default_timeout=60)
-
-
-def goto(at: AppTest, url_path: str) -> AppTest:
-    """Open a function page of st.navigation by its url_path (AppTest's switch_page wants files)."""
-    [page_hash] = [
-        h for h, info in at._registered_pages.items() if info.get("url_pathname") == url_path
-    ]
-    at._page_hash = page_hash
-    return at.run()
 
 
 def metric(at: AppTest, label: str) -> str:

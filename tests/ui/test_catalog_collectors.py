@@ -20,6 +20,7 @@ from governance.store import catalog_queries as q
 from governance.store import judgements
 from governance.ui.catalog import DOMAINS_KEY, LEVELS_KEY, TEXT_KEY, catalog_table
 from governance.ui.collectors_page import source_table
+from tests.ui.pages import goto, registered_pages
 
 APP = Path(__file__).resolve().parents[2] / "app.py"
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
@@ -46,22 +47,14 @@ def app_as(workspace: Path, monkeypatch: pytest.MonkeyPatch, email: str) -> AppT
     return at
 
 
-# AppTest.switch_page() only resolves pages backed by a file; ours are callables registered
-# by st.navigation under a url_path. The registry AppTest keeps from the last run is the
-# one place that knows them, so these two helpers read it (and fail loudly if it changes).
 def navigation_paths(at: AppTest) -> set[str]:
     """The url paths of the pages st.navigation offered the signed-in person."""
-    paths = {info.get("url_pathname") for info in at._registered_pages.values()}
-    assert paths, "AppTest no longer exposes st.navigation's pages"
-    return paths
+    return set(registered_pages(at))
 
 
 def open_page(at: AppTest, url_path: str) -> AppTest:
     """Go to a page of the navigation, as a click on it in the sidebar does."""
-    hashes = {info.get("url_pathname"): h for h, info in at._registered_pages.items()}
-    assert url_path in hashes, f"{url_path!r} is not in the navigation: {sorted(hashes)}"
-    at._page_hash = hashes[url_path]
-    at.run()
+    goto(at, url_path)
     assert not at.exception
     return at
 

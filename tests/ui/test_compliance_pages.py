@@ -22,6 +22,8 @@ from governance.store import compliance_queries as queries
 from governance.ui import compliance, policies_page
 from governance.ui.components import percent
 from governance.ui.navigation import visible_pages
+from tests.ui.pages import goto as open_page
+from tests.ui.pages import registered_pages
 
 APP = Path(__file__).resolve().parents[2] / "app.py"
 BOARD = "beatriz.costa@harmonia-music.example"
@@ -44,19 +46,9 @@ def app_as(workspace: Path, email: str, monkeypatch: pytest.MonkeyPatch) -> AppT
     return at.run()
 
 
-def registered_pages(at: AppTest) -> dict[str, str]:
-    """url_path → page hash of the pages st.navigation registered in the last run."""
-    # AppTest.switch_page() only resolves file pages; ours are callables registered under a
-    # url_path, which AppTest records after each run.
-    return {
-        str(info.get("url_pathname")): page_hash for page_hash, info in at._registered_pages.items()
-    }
-
-
 def goto(at: AppTest, url_path: str) -> AppTest:
     """Open a page of the navigation, as a click in the sidebar does."""
-    at._page_hash = registered_pages(at)[url_path]
-    at.run()
+    open_page(at, url_path)
     assert not at.exception, at.exception
     return at
 

@@ -12,6 +12,7 @@ from governance.demo import board_story
 from governance.roles import Identity, PermissionDenied
 from governance.service import MeshgovService
 from governance.ui.navigation import visible_pages
+from tests.ui.pages import registered_pages
 
 APP = Path(app.__file__).resolve()
 IDENTITIES = {
@@ -21,16 +22,6 @@ IDENTITIES = {
     "admin": board_story.PLATFORM_ADMIN.username,
 }
 STEWARD_ONLY = {"compliance", "collectors"}
-
-
-def registered(at: AppTest) -> dict[str, str]:
-    """url_path → page hash of what st.navigation registered in the last run."""
-    # The default page registers with an empty url_pathname: it is the overview.
-    return {
-        info.get("url_pathname") or "overview": page_hash
-        for page_hash, info in at._registered_pages.items()
-        if "url_pathname" in info
-    }
 
 
 @pytest.fixture(scope="module")
@@ -61,7 +52,7 @@ def test_every_page_a_role_sees_runs_and_the_others_are_not_registered(
     at.session_state["dev_identity"] = IDENTITIES[role]
     at.run()
     assert not at.exception
-    pages = registered(at)
+    pages = registered_pages(at)
     assert sorted(pages) == sorted(pages_by_role[role])
     for key in pages_by_role[role]:
         at._page_hash = pages[key]
@@ -95,7 +86,7 @@ def test_without_sign_in_nor_development_identities_nobody_gets_in(tmp_path, mon
     at = AppTest.from_file(str(APP), default_timeout=60).run()
     assert not at.exception
     assert "Nobody can sign in" in at.error[0].value
-    assert not registered(at)
+    assert not registered_pages(at)
 
 
 def test_with_oidc_configured_a_visitor_is_asked_to_sign_in(tmp_path, monkeypatch):
@@ -115,7 +106,7 @@ def test_with_oidc_configured_a_visitor_is_asked_to_sign_in(tmp_path, monkeypatc
     assert not at.exception
     # OIDC wins over development identities: no picker, a sign-in button, no pages.
     assert [b.label for b in at.button] == ["Sign in"]
-    assert not at.selectbox and not registered(at)
+    assert not at.selectbox and not registered_pages(at)
 
 
 def test_a_principal_is_the_identity_mapped_by_meshgov_yaml(demo_workspace):
