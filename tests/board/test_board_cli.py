@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import json
-import shutil
-import sqlite3
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 from typer.testing import CliRunner
 
 from governance.cli import app
+from tests.demo_stores import CopyDemo, store_engine, without_log_guard
 
 CHAIR = "beatriz.costa@harmonia-music.example"
 SECURITY = "samuel.okoye@harmonia-music.example"
@@ -27,12 +27,12 @@ def queue(workspace: Path, *extra: str) -> list[dict]:
 
 
 @pytest.fixture
-def demo_copy(demo_workspace: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def demo_copy(
+    demo_workspace: Path, copy_demo: CopyDemo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Path:
     """A private copy of the demo (store included) that a test may change."""
     monkeypatch.delenv("MESHGOV_DB_URL", raising=False)
-    copy = tmp_path / "demo"
-    shutil.copytree(demo_workspace, copy)
-    return copy
+    return copy_demo(demo_workspace, tmp_path / "demo")
 
 
 def test_the_demo_story_produces_the_expected_items(demo_workspace: Path):
@@ -122,15 +122,20 @@ def test_deciding_from_the_command_line(demo_copy: Path):
 
 
 def test_audit_verify_names_the_first_tampered_entry(demo_copy: Path):
-    database = demo_copy / ".meshgov" / "meshgov.db"
-    with sqlite3.connect(database) as connection:
-        connection.execute("UPDATE governance_log SET actor = 'mallory@evil.example' WHERE seq = 3")
+    # Behind meshgov's back, with PostgreSQL's append-only trigger switched off as a superuser can.
+    engine = store_engine(demo_copy)
+    with engine.begin() as connection:
+        without_log_guard(connection)
+        connection.execute(
+            text("UPDATE governance_log SET actor = 'mallory@evil.example' WHERE seq = 3")
+        )
+    engine.dispose()
     result = run("audit", "verify", "-w", str(demo_copy), "--json")
     assert result.exit_code == 1
     report = json.loads(result.output)
     assert report["ok"] is False and report["first_bad_seq"] == 3
-    text = run("audit", "verify", "-w", str(demo_copy))
-    assert "governance log broken at entry 3" in text.output
+    told = run("audit", "verify", "-w", str(demo_copy))
+    assert "governance log broken at entry 3" in told.output
 
 
 def test_requests_from_the_command_line(demo_copy: Path):

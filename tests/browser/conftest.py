@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import signal
 import socket
-import sqlite3
 import subprocess
 import sys
 import time
@@ -25,8 +23,10 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 import pytest
+from sqlalchemy import text
 
 from governance.service import MeshgovService
+from tests.demo_stores import CopyDemo, store_engine
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
@@ -97,31 +97,37 @@ def _free_port() -> int:
 
 def _plant_hostile_content(workspace: Path) -> str:
     """Write HTML and script into one product's description, column, checks and policy messages."""
-    with sqlite3.connect(workspace / ".meshgov" / "meshgov.db") as db:
+    engine = store_engine(workspace)
+    with engine.begin() as db:
         # A product with checks and a contract, so every hostile field reaches its page.
         product, contract, column = db.execute(
-            "SELECT p.product_id, c.contract_id, c.name FROM ports p "
-            "JOIN contract_columns c ON c.contract_id = p.contract_id "
-            "WHERE p.kind = 'output' AND p.product_id IN (SELECT product_id FROM check_results) "
-            "ORDER BY p.product_id, c.name LIMIT 1"
-        ).fetchone()
-        db.execute(
-            "UPDATE products SET description = ? WHERE id = ?", (HOSTILE_DESCRIPTION, product)
-        )
-        # Unclassified too, so the name also appears in the page's "unclassified" warning.
-        db.execute(
-            "UPDATE contract_columns SET name = ?, classification = NULL "
-            "WHERE contract_id = ? AND name = ?",
-            (HOSTILE_COLUMN, contract, column),
-        )
-        db.execute(
-            "UPDATE check_results SET column_name = ? WHERE product_id = ?",
-            (HOSTILE_COLUMN, product),
-        )
-        db.execute(
-            "UPDATE policy_results SET message = ? || message WHERE product_id = ?",
-            (HOSTILE_MESSAGE, product),
-        )
+            text(
+                "SELECT p.product_id, c.contract_id, c.name FROM ports p "
+                "JOIN contract_columns c ON c.contract_id = p.contract_id "
+                "WHERE p.kind = 'output' AND p.product_id IN (SELECT product_id FROM check_results) "
+                "ORDER BY p.product_id, c.name LIMIT 1"
+            )
+        ).one()
+        for statement in (
+            "UPDATE products SET description = :description WHERE id = :product",
+            # Unclassified too, so the name also appears in the page's "unclassified" warning.
+            "UPDATE contract_columns SET name = :column, classification = NULL "
+            "WHERE contract_id = :contract AND name = :old_column",
+            "UPDATE check_results SET column_name = :column WHERE product_id = :product",
+            "UPDATE policy_results SET message = :message || message WHERE product_id = :product",
+        ):
+            db.execute(
+                text(statement),
+                {
+                    "description": HOSTILE_DESCRIPTION,
+                    "column": HOSTILE_COLUMN,
+                    "message": HOSTILE_MESSAGE,
+                    "product": product,
+                    "contract": contract,
+                    "old_column": column,
+                },
+            )
+    engine.dispose()
     return product
 
 
@@ -208,11 +214,10 @@ def serve_workspace(root: Path) -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def served_demo(
-    demo_workspace: Path, tmp_path_factory: pytest.TempPathFactory
+    demo_workspace: Path, copy_demo: CopyDemo, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[ServedDemo]:
     """`meshgov serve` on a copy of the demo whose store holds hostile text."""
-    root = tmp_path_factory.mktemp("served") / demo_workspace.name
-    shutil.copytree(demo_workspace, root)
+    root = copy_demo(demo_workspace, tmp_path_factory.mktemp("served") / demo_workspace.name)
     hostile_product = _plant_hostile_content(root)
     consumer, board_member = _identities(root)
     with serve_workspace(root) as base_url:

@@ -8,7 +8,6 @@ so they run on their own served copy of the demo, not on the session's `served_d
 from __future__ import annotations
 
 import re
-import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -31,6 +30,7 @@ from tests.browser.conftest import (
     serve_workspace,
     wait_until_rendered,
 )
+from tests.demo_stores import CopyDemo
 
 if TYPE_CHECKING:
     from playwright.sync_api import Locator, Page
@@ -62,10 +62,11 @@ class FlowMesh:
 
 
 @pytest.fixture(scope="module")
-def flow_mesh(demo_workspace: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[FlowMesh]:
+def flow_mesh(
+    demo_workspace: Path, copy_demo: CopyDemo, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[FlowMesh]:
     """`meshgov serve` on a fresh copy of the demo, for this module's flows only."""
-    root = tmp_path_factory.mktemp("flows") / demo_workspace.name
-    shutil.copytree(demo_workspace, root)
+    root = copy_demo(demo_workspace, tmp_path_factory.mktemp("flows") / demo_workspace.name)
     with serve_workspace(root) as base_url:
         yield FlowMesh(base_url, root)
 

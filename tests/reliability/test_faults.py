@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 import random
-import shutil
 import signal
 import subprocess
 import sys
@@ -149,10 +148,9 @@ def test_a_terminated_postgresql_connection_loses_and_doubles_nothing(
 
 
 def test_an_evaluate_killed_at_any_moment_never_shows_half_a_snapshot(
-    demo_workspace, tmp_path, monkeypatch
+    demo_workspace, copy_demo, tmp_path, monkeypatch
 ):
-    workspace = tmp_path / "demo"
-    shutil.copytree(demo_workspace, workspace)
+    workspace = copy_demo(demo_workspace, tmp_path / "demo")
     monkeypatch.delenv("MESHGOV_DB_URL", raising=False)
     service = MeshgovService.open(workspace)
     products = len(service.products())

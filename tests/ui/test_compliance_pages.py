@@ -6,7 +6,6 @@ results work on a copy of the demo workspace.
 
 from __future__ import annotations
 
-import shutil
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -22,6 +21,7 @@ from governance.store import compliance_queries as queries
 from governance.ui import compliance, policies_page
 from governance.ui.components import percent
 from governance.ui.navigation import visible_pages
+from tests.demo_stores import CopyDemo
 from tests.ui.pages import goto as open_page
 from tests.ui.pages import registered_pages
 
@@ -79,10 +79,11 @@ def demo_service(demo_workspace: Path) -> MeshgovService:
 
 
 @pytest.fixture(scope="module")
-def decided_workspace(demo_workspace: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def decided_workspace(
+    demo_workspace: Path, copy_demo: CopyDemo, tmp_path_factory: pytest.TempPathFactory
+) -> Path:
     """A copy of the demo where the board approved the waiver and a later day was evaluated."""
-    root = tmp_path_factory.mktemp("decided") / "meshgov-demo"
-    shutil.copytree(demo_workspace, root)
+    root = copy_demo(demo_workspace, tmp_path_factory.mktemp("decided") / "meshgov-demo")
     service = MeshgovService.open(root)
     now = datetime.now(UTC)
     waiver = next(w for w in service.waivers() if w["status"] == "requested")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
@@ -28,9 +27,10 @@ def overview_metrics(workspace: Path, monkeypatch: pytest.MonkeyPatch) -> dict[s
     return {m.label: m.value for m in at.metric}
 
 
-def test_pages_and_scores_are_unchanged_after_a_prune(demo_workspace, tmp_path, monkeypatch):
-    workspace = tmp_path / "demo"
-    shutil.copytree(demo_workspace, workspace)
+def test_pages_and_scores_are_unchanged_after_a_prune(
+    demo_workspace, copy_demo, tmp_path, monkeypatch
+):
+    workspace = copy_demo(demo_workspace, tmp_path / "demo")
     monkeypatch.delenv("MESHGOV_DB_URL", raising=False)
     service = MeshgovService.open(workspace)
     scores = service.export("scores")

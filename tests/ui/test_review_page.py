@@ -6,7 +6,6 @@ of the demo's people, and checks the store through the service, not only the scr
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -20,6 +19,7 @@ from governance.roles import PermissionDenied
 from governance.service import MeshgovService
 from governance.ui.navigation import EVERYONE
 from governance.ui.review_page import QUEUE_KEY
+from tests.demo_stores import CopyDemo
 
 CONSUMER = "lucia.ferrante@harmonia-music.example"
 USERS_OWNER = "mateo.garcia@harmonia-music.example"  # domain_owner of users
@@ -44,20 +44,23 @@ def review_app() -> None:
 
 
 @pytest.fixture
-def workspace(demo_workspace: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def workspace(
+    demo_workspace: Path, copy_demo: CopyDemo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Path:
     """A copy of the demo workspace that the app serves (MESHGOV_WORKSPACE)."""
-    copy = tmp_path / "demo"
-    shutil.copytree(demo_workspace, copy)
+    copy = copy_demo(demo_workspace, tmp_path / "demo")
     monkeypatch.setenv("MESHGOV_WORKSPACE", str(copy))
     monkeypatch.delenv("MESHGOV_DB_URL", raising=False)
     return copy
 
 
 @pytest.fixture
-def service(workspace: Path) -> Iterator[MeshgovService]:
+def service(workspace: Path, demo_workspace: Path) -> Iterator[MeshgovService]:
     """The service over the copy, to arrange and to check what the page did."""
     service = MeshgovService.open(workspace)
-    assert str(workspace) in service.store.display_url  # never the session's shared demo
+    shared = MeshgovService.open(demo_workspace).store
+    assert service.store.display_url != shared.display_url  # never the session's shared demo
+    shared.dispose()
     yield service
     service.store.dispose()
 
