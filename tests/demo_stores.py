@@ -1,10 +1,11 @@
 """The demo mesh on each backend: built once per session, copied privately for tests that change it.
 
-The demo is loaded once per backend into a pristine *template* (a folder, plus a database on
-PostgreSQL) that no test touches. The session's shared workspace and every private copy
-are copies of that template: a folder copy, and on PostgreSQL a `CREATE DATABASE … TEMPLATE`
-clone that the copy's meshgov.yaml points at. So a copy always starts from the demo's
-story, never from what an earlier test wrote into the shared store.
+The demo is loaded once per backend into the session's shared workspace, and its store is
+kept pristine beside it (a copy of the SQLite folder, or on PostgreSQL the loaded database
+itself, which the shared workspace only ever reads through a clone). A private copy takes
+the workspace's files and a copy of that pristine store (a `CREATE DATABASE … TEMPLATE`
+clone that the copy's meshgov.yaml points at), so it always starts from the demo's story,
+never from what an earlier test wrote into the shared store.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import pytest
 import yaml
 from sqlalchemy import Connection, Engine, create_engine, text
 
-from governance.config import WORKSPACE_FILE, resolve_workspace
+from governance.config import STORE_DIR, WORKSPACE_FILE, resolve_workspace
 from governance.service import MeshgovService
 from tests import pg_server
 
@@ -26,23 +27,45 @@ DEMO_BACKENDS = ("sqlite", "postgresql")
 CopyDemo = Callable[[Path, Path], Path]
 
 
+@dataclass(frozen=True)
+class PristineStore:
+    """Where a demo's store was kept as it was right after loading."""
+
+    sqlite_folder: Path | None = None
+    database: str | None = None
+
+
 @dataclass
 class DemoTemplates:
-    """Pristine demo workspaces by the workspaces copied from them, and the databases made."""
+    """Pristine stores by the workspaces that share them, and the databases made."""
 
-    templates: dict[Path, tuple[Path, str | None]] = field(default_factory=dict)
+    pristine: dict[Path, PristineStore] = field(default_factory=dict)
     databases: list[str] = field(default_factory=list)
+
+    def clone_database(self, template: str) -> str:
+        """A new database copied from `template`, dropped at the end of the session."""
+        clone = pg_server.create_database("meshgov_demo_copy", template=template)
+        self.databases.append(clone)
+        return pg_server.database_url(clone)
 
     def copy(self, source: Path, target: Path) -> Path:
         """A private copy of the demo workspace `source` (store included) at `target`."""
-        template, database = self.templates[source.resolve()]
-        shutil.copytree(template, target)
-        if database:
-            clone = pg_server.create_database("meshgov_demo_copy", template=database)
-            self.databases.append(clone)
-            point_store_at(target, pg_server.database_url(clone))
-        self.templates[target.resolve()] = (template, database)
+        pristine = self.pristine[source.resolve()]
+        # The evidence paths stored are the shared workspace's: a copy reads the same files.
+        shutil.copytree(source, target, ignore=_store_folder(source))
+        if pristine.sqlite_folder:
+            shutil.copytree(pristine.sqlite_folder, target / STORE_DIR)
+        if pristine.database:
+            point_store_at(target, self.clone_database(pristine.database))
+        self.pristine[target.resolve()] = pristine
         return target
+
+
+def _store_folder(root: Path) -> Callable[[str, list[str]], list[str]]:
+    def ignore(folder: str, names: list[str]) -> list[str]:
+        return [STORE_DIR] if Path(folder) == root else []
+
+    return ignore
 
 
 def point_store_at(root: Path, url: str) -> None:
@@ -87,19 +110,24 @@ def demo_workspace(
     from governance.demo import build_demo
 
     backend = request.param
-    database = None
     if backend == "postgresql":
         pg_server.require(pg_available)
-    template = tmp_path_factory.mktemp(f"demo-template-{backend}") / "meshgov-demo"
-    build_demo(template, seed=7, days=30)
+    root = tmp_path_factory.mktemp(f"demo-{backend}") / "meshgov-demo"
+    build_demo(root, seed=7, days=30)
     if backend == "postgresql":
         database = pg_server.create_database("meshgov_demo_template")
         demo_templates.databases.append(database)
-        point_store_at(template, pg_server.database_url(database))
-    _load_demo(template)
-    demo_templates.templates[template.resolve()] = (template, database)
-    shared = tmp_path_factory.mktemp(f"demo-{backend}") / template.name
-    return demo_templates.copy(template, shared)
+        point_store_at(root, pg_server.database_url(database))
+        _load_demo(root)
+        point_store_at(root, demo_templates.clone_database(database))
+        pristine = PristineStore(database=database)
+    else:
+        _load_demo(root)
+        kept = tmp_path_factory.mktemp("demo-pristine-sqlite") / STORE_DIR
+        shutil.copytree(root / STORE_DIR, kept)
+        pristine = PristineStore(sqlite_folder=kept)
+    demo_templates.pristine[root.resolve()] = pristine
+    return root
 
 
 @pytest.fixture(scope="session")

@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import Connection, delete, func, insert, select
 
+from governance.scoring import DIMENSIONS as SCORE_DIMENSIONS
 from governance.store.engine_tables import (
     domain_snapshots,
     evaluations,
@@ -25,7 +26,7 @@ from governance.store.engine_tables import (
     slo_status,
     waivers,
 )
-from governance.store.types import as_jsonable
+from governance.store.types import as_jsonable, in_order
 from governance.store.upsert import upsert
 
 
@@ -201,7 +202,16 @@ def latest_scores(connection: Connection, product_id: str | None = None) -> list
     if product_id:
         query = query.where(health_snapshots.c.product_id == product_id)
     query = query.order_by(health_snapshots.c.domain_id, health_snapshots.c.product_id)
-    return [dict(row._mapping) for row in connection.execute(query)]
+    return [scores_in_order(dict(row._mapping)) for row in connection.execute(query)]
+
+
+def scores_in_order(snapshot: dict[str, Any]) -> dict[str, Any]:
+    """A snapshot row with its dimensions in the scoring's order, whatever the backend kept."""
+    snapshot["dimensions"] = in_order(snapshot["dimensions"], SCORE_DIMENSIONS)
+    explanation = snapshot.get("explanation")
+    if isinstance(explanation, dict) and isinstance(explanation.get("dimensions"), dict):
+        explanation["dimensions"] = in_order(explanation["dimensions"], SCORE_DIMENSIONS)
+    return snapshot
 
 
 def latest_policy_results(

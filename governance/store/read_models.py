@@ -20,6 +20,7 @@ from governance.store.tables import (
     ports,
     products,
 )
+from governance.store.types import days_before
 
 
 def list_products(connection: Connection, domain: str | None = None) -> list[dict[str, Any]]:
@@ -219,28 +220,34 @@ def quality_figures(
     newest_day = connection.scalar(select(func.max(check_daily.c.day)))
     horizon = (newest_day - timedelta(days=EVIDENCE_HORIZON_DAYS)) if newest_day else None
     recent = check_daily.c.day > horizon if horizon else check_daily.c.day.is_not(None)
-    newest = dict(
-        connection.execute(
-            select(check_daily.c.product_id, func.max(check_daily.c.day))
-            .where(recent)
-            .group_by(check_daily.c.product_id)
-        ).all()
+    newest = (
+        select(check_daily.c.product_id, func.max(check_daily.c.day).label("last_day"))
+        .where(recent)
+        .group_by(check_daily.c.product_id)
+        .subquery()
     )
-    sums: dict[str, list[int]] = {}
-    for row in connection.execute(select(check_daily).where(recent)):
-        last = newest[row.product_id]
-        if row.day > last - timedelta(days=window_days):
-            totals = sums.setdefault(row.product_id, [0, 0])
-            totals[0] += row.checks
-            totals[1] += row.passed
+    # Summed in SQL: at 5,000 products the horizon holds over a million daily rows.
+    in_window = (
+        select(
+            newest.c.product_id,
+            newest.c.last_day,
+            func.sum(check_daily.c.checks).label("checks"),
+            func.sum(check_daily.c.passed).label("passed"),
+        )
+        .join_from(newest, check_daily, check_daily.c.product_id == newest.c.product_id)
+        .where(recent, check_daily.c.day > days_before(newest.c.last_day, window_days))
+        .group_by(newest.c.product_id, newest.c.last_day)
+    )
+    sums = {row.product_id: row for row in connection.execute(in_window)}
     figures = {}
     for product_id in connection.scalars(select(products.c.id)):
-        checks, passed = sums.get(product_id, (0, 0))
+        row = sums.get(product_id)
+        checks, passed = (int(row.checks), int(row.passed)) if row else (0, 0)
         figures[product_id] = QualityFigure(
             product_id=product_id,
             pass_rate=passed / checks if checks else None,
             checks=checks,
-            last_day=newest.get(product_id),
+            last_day=row.last_day if row else None,
             window_days=window_days,
         )
     return figures

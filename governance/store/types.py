@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from collections.abc import Mapping, Sequence
+from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime
+from sqlalchemy import JSON, Date, DateTime, cast
+from sqlalchemy import Integer as SQLInteger
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import GenericFunction
 from sqlalchemy.types import TypeDecorator
 
 
@@ -37,8 +42,40 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+class days_before(GenericFunction[date]):  # noqa: N801 - SQL function names are lower case
+    """days_before(day, n): the date n days before `day`, in SQL, on either backend."""
+
+    type = Date()
+    inherit_cache = True
+
+
+@compiles(days_before, "sqlite")
+def _days_before_sqlite(element: days_before, compiler: SQLCompiler, **kw: Any) -> str:
+    # SQLite keeps dates as ISO text; date() shifts them and stays comparable as text.
+    day, days = (compiler.process(c, **kw) for c in element.clauses)
+    return f"date({day}, '-' || {days} || ' days')"
+
+
+@compiles(days_before)
+def _days_before(element: days_before, compiler: SQLCompiler, **kw: Any) -> str:
+    # PostgreSQL: date - integer is a date; the cast keeps a bound int from arriving as int8.
+    day, days = element.clauses
+    return f"({compiler.process(day, **kw)} - {compiler.process(cast(days, SQLInteger), **kw)})"
+
+
 # JSON everywhere, JSONB where PostgreSQL can index it.
 JSONDocument = JSON().with_variant(JSONB(), "postgresql")
+
+
+def in_order(mapping: Mapping[str, Any], order: Sequence[str]) -> dict[str, Any]:
+    """`mapping` with the keys of `order` first, in that order, then the rest by name.
+
+    PostgreSQL's JSONB keeps no key order (it sorts keys by length), so documents whose
+    order people see (score dimensions in pages, exports and explanations) are put back in
+    order when read, the same on both backends.
+    """
+    rank = {key: n for n, key in enumerate(order)}
+    return dict(sorted(mapping.items(), key=lambda kv: (rank.get(kv[0], len(rank)), kv[0])))
 
 
 def utcnow() -> datetime:

@@ -92,13 +92,15 @@ def test_each_workspace_gets_its_own_service(
     # reuse the first one's store.
     demo = app_for(demo_workspace, monkeypatch).run()
     assert not demo.exception and metric(demo, "Products") != "0"
-    assert demo_workspace.name in sidebar(demo)
+    store = MeshgovService.open(demo_workspace).store
+    assert store.display_url in sidebar(demo)  # the demo's store, SQLite file or database
     empty = app_for(tmp_path, monkeypatch).run()
     assert "meshgov init" in empty.error[0].value
     assert tmp_path.name in sidebar(empty) and str(tmp_path) in sidebar(empty)
     again = app_for(demo_workspace, monkeypatch).run()
     assert not again.error and metric(again, "Products") == metric(demo, "Products")
-    assert demo_workspace.name in sidebar(again)
+    assert store.display_url in sidebar(again)
+    store.dispose()
 
 
 # --- mesh overview ----------------------------------------------------------------------
