@@ -1,4 +1,6 @@
-"""Fixtures: every store test runs on SQLite and on PostgreSQL.
+"""Fixtures: every store test, and every test of the demo mesh, runs on SQLite and PostgreSQL.
+
+The demo fixtures live in tests/demo_stores.py; the server helpers in tests/pg_server.py.
 
 PostgreSQL comes from MESHGOV_TEST_PG_URL (CI sets it; default the local server). When no
 server answers, the PostgreSQL variants skip with the reason shown; in CI (CI=true) they
