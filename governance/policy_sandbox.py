@@ -72,6 +72,9 @@ _LITERAL_OR_COMMENT = re.compile(
     r"|//[^\n]*",
     re.DOTALL,
 )
+# Identifiers (not the letters inside a number such as 1e5) and the brackets and commas
+# that scope macro variables.
+_TOKEN = re.compile(r"(?<![0-9A-Za-z_])[A-Za-z_][A-Za-z0-9_]*|[()\[\]{},]")
 _MACRO_CALL = re.compile(r"\.\s*(" + "|".join(COMPREHENSION_MACROS) + r")\s*\(")
 
 
@@ -100,9 +103,7 @@ def compile_expression(expression: str) -> Any:
             f"CEL: unknown function(s) {', '.join(unknown)}; expressions may call only CEL's "
             "standard functions (size, contains, matches, timestamp, ...), nothing of Python"
         )
-    unknown = [
-        v for v in sorted(set(references["variables"]) - {"facts"}) if not _bound_in(v, expression)
-    ]
+    unknown = unbound_variables(set(references["variables"]) - {"facts"}, expression)
     if unknown:
         raise ExpressionRefused(
             f"CEL: unknown variable(s) {', '.join(unknown)}; "
@@ -111,9 +112,40 @@ def compile_expression(expression: str) -> Any:
     return program
 
 
-def _bound_in(variable: str, expression: str) -> bool:
-    """Macro variables (`p` in `ports.all(p, ...)`) are bound by the expression itself."""
-    return re.search(rf"\(\s*{re.escape(variable)}\s*,", expression) is not None
+def unbound_variables(variables: set[str], expression: str) -> list[str]:
+    """Of `variables`, those used where no enclosing macro binds them.
+
+    A macro binds its first argument inside its own brackets only: `p` in
+    `ports.all(p, p.ok)` is bound, the `p` of `ports.all(p, p.ok) && p.ok` after the macro
+    closes is not (the runtime would fail on it for every product, so it is refused at load).
+    """
+    code = _LITERAL_OR_COMMENT.sub(_blank, expression)
+    macros = {m.end() - 1 for m in _MACRO_CALL.finditer(code)}  # at its "("
+    stack: list[dict[str, Any]] = []  # one frame per open bracket
+    unbound: set[str] = set()
+    for token in _TOKEN.finditer(code):
+        text = token.group(0)
+        if text in "([{":
+            stack.append({"macro": token.start() in macros, "binds": None, "commas": 0})
+        elif text in ")]}":
+            if stack:
+                stack.pop()
+        elif text == ",":
+            if stack:
+                stack[-1]["commas"] += 1
+        elif stack and stack[-1]["macro"] and stack[-1]["commas"] == 0:
+            stack[-1]["binds"] = text  # the macro's variable, bound from its next argument on
+        elif text in variables and not _selected(code, token):
+            if not any(f["binds"] == text and f["commas"] for f in stack):
+                unbound.add(text)
+    return sorted(unbound)
+
+
+def _selected(code: str, token: re.Match[str]) -> bool:
+    """A field or method name (`x.p`, `p(...)`), not a variable."""
+    before = code[: token.start()].rstrip()
+    after = code[token.end() :].lstrip()
+    return before.endswith(".") or after.startswith("(")
 
 
 def check_expression(expression: str) -> None:

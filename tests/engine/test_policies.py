@@ -305,12 +305,6 @@ def test_only_yaml_files_are_read(tmp_path):
     assert sorted(p.id for p in load_pack(tmp_path).policies) == ["a-yaml", "a-yml"]
 
 
-@pytest.mark.xfail(
-    reason="BUG: _bound_in only looks for `(name,` anywhere in the text, so a variable bound "
-    "by one macro but used outside it (here `p` after `.all(p, ...)`) is not refused; it "
-    "loads and then errors (undefined variable) on every product with a contracted port",
-    strict=True,
-)
 def test_a_macro_variable_used_outside_its_macro_is_refused(tmp_path):
     path = write(
         tmp_path,
@@ -328,6 +322,24 @@ def test_a_policy_reading_now_either_is_refused_or_evaluates(tmp_path):
     if refused:
         return
     assert outcome_of(found[0], healthy_facts()).outcome == "pass"
+
+
+@pytest.mark.parametrize(
+    ("expression", "unbound"),
+    [
+        ("facts.ports.output.all(p, p.has_contract)", []),
+        ("facts.ports.output.all(p, facts.support.exists(s, s.url == p.name))", []),
+        ("facts.ports.output.all(p, p.has_contract) && p.name != ''", ["p"]),
+        ("facts.support.exists(s, s.url != '') || facts.ports.output.all(p, s.url == '')", ["s"]),
+        ("facts.ports.output.map(p, p.name).exists(n, n == 'p') && facts.p == 1", []),
+        ("facts.ports.output.all(p, p.has_contract) || x > 1e5", ["x"]),
+        ("[1, 2].all(x, x > 0) && {'x': 1}.x == 1", []),
+    ],
+)
+def test_only_variables_inside_the_macro_that_binds_them_count_as_bound(expression, unbound):
+    from governance.policy_sandbox import unbound_variables
+
+    assert unbound_variables({"p", "s", "n", "x"}, expression) == unbound
 
 
 def test_macro_variables_are_not_taken_for_unknown_variables(tmp_path):
