@@ -243,12 +243,13 @@ def demo(
     port: Annotated[int, typer.Option(help="Port for the app.")] = 8501,
 ) -> None:
     """Build the demo mesh (a music-streaming company), load it, and open the app."""
-    from governance.demo import board_story, build_demo
+    from governance.demo import board_story, build_demo, demo_clock
 
     configure_telemetry()
     root = (workspace or Path(os.environ.get("MESHGOV_WORKSPACE") or "meshgov-demo")).resolve()
     try:
-        summary = build_demo(root, seed=seed, days=days)
+        today, as_of = demo_clock()
+        summary = build_demo(root, seed=seed, days=days, today=today)
     except ValueError as exc:
         raise _fail(str(exc)) from exc
     # The demo wipes and refills its store, so it only ever uses its own embedded one.
@@ -260,8 +261,8 @@ def demo(
     registration = service.register([root / "products"])
     print_registration(registration)
     collected = print_collection(service.collect_configured())
-    service.backfill(14)  # two weeks of daily snapshots, so the trends have a shape
-    evaluation = service.evaluate()
+    service.backfill(14, now=as_of)  # two weeks of daily snapshots, so the trends have a shape
+    evaluation = service.evaluate(now=as_of)
     out.print(
         f"evaluated {evaluation.products} products against {evaluation.policies} policies; "
         f"mean score {_mean(s.score for s in evaluation.scores.values()):.1f}"

@@ -13,6 +13,7 @@ from __future__ import annotations
 import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -76,15 +77,15 @@ def point_store_at(root: Path, url: str) -> None:
     path.write_text(yaml.safe_dump(settings, sort_keys=False), encoding="utf-8")
 
 
-def _load_demo(root: Path) -> None:
+def _load_demo(root: Path, as_of: datetime) -> None:
     from governance.demo import board_story
 
     service = MeshgovService.open(root)
     service.init()
     assert service.register([root / "products"]).ok
     assert service.collect_configured().ok
-    service.backfill(14)
-    evaluation = service.evaluate()
+    service.backfill(14, now=as_of)
+    evaluation = service.evaluate(now=as_of)
     assert not evaluation.refusals
     board_story.play(service, evaluation.as_of)
     service.store.dispose()
@@ -107,22 +108,23 @@ def demo_workspace(
     pg_available: str | None,
 ) -> Path:
     """The demo mesh, built and loaded once per session on each backend."""
-    from governance.demo import build_demo
+    from governance.demo import build_demo, demo_clock
 
     backend = request.param
     if backend == "postgresql":
         pg_server.require(pg_available)
     root = tmp_path_factory.mktemp(f"demo-{backend}") / "meshgov-demo"
-    build_demo(root, seed=7, days=30)
+    today, as_of = demo_clock()  # as `meshgov demo` does: the same stories at any hour
+    build_demo(root, seed=7, days=30, today=today)
     if backend == "postgresql":
         database = pg_server.create_database("meshgov_demo_template")
         demo_templates.databases.append(database)
         point_store_at(root, pg_server.database_url(database))
-        _load_demo(root)
+        _load_demo(root, as_of)
         point_store_at(root, demo_templates.clone_database(database))
         pristine = PristineStore(database=database)
     else:
-        _load_demo(root)
+        _load_demo(root, as_of)
         kept = tmp_path_factory.mktemp("demo-pristine-sqlite") / STORE_DIR
         shutil.copytree(root / STORE_DIR, kept)
         pristine = PristineStore(sqlite_folder=kept)

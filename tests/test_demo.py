@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +24,7 @@ from typer.testing import CliRunner
 
 from collectors.great_expectations import parse_gx_time
 from governance.cli import app
-from governance.demo import build_demo
+from governance.demo import build_demo, demo_clock
 from governance.demo.data import break_rows, daily_batch, run_time
 from governance.demo.evidence import (
     GxValidator,
@@ -559,6 +559,35 @@ def test_demo_rebuilds_in_place_from_a_clean_store(tmp_path: Path) -> None:
     assert not any(
         (root / "evidence" / "podcast-catalog" / "gx" / "uncommitted" / "validations").iterdir()
     )
+
+
+@pytest.mark.parametrize(
+    ("clock", "night", "judged"),
+    [
+        ("2026-05-04T02:10:00", "2026-05-03", "2026-05-03T23:59:59.999999"),
+        ("2026-05-04T00:00:00", "2026-05-03", "2026-05-03T23:59:59.999999"),
+        ("2026-05-04T08:00:00", "2026-05-04", "2026-05-04T08:00:00"),
+        ("2026-05-04T21:30:00", "2026-05-04", "2026-05-04T21:30:00"),
+    ],
+)
+def test_before_the_night_ends_the_demo_is_yesterdays(clock, night, judged) -> None:
+    now = datetime.fromisoformat(clock).replace(tzinfo=UTC)
+    today, as_of = demo_clock(now)
+    assert today.isoformat() == night
+    assert as_of == datetime.fromisoformat(judged).replace(tzinfo=UTC)
+
+
+def test_a_demo_built_in_the_small_hours_holds_no_evidence_from_the_future(tmp_path) -> None:
+    now = datetime(2026, 5, 4, 2, 10, tzinfo=UTC)  # before most nightly jobs have run
+    today, as_of = demo_clock(now)
+    build_demo(tmp_path, seed=7, days=3, today=today)
+    runs = [
+        parse_gx_time(json.loads(f.read_text())["meta"]["run_id"]["run_time"])
+        for product in PRODUCTS
+        for f in _result_files(tmp_path, product.id)
+    ]
+    assert runs and max(runs) <= as_of
+    assert max(runs).date() == today
 
 
 def test_refuses_a_folder_that_is_not_a_demo(tmp_path: Path) -> None:

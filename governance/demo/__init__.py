@@ -9,6 +9,6 @@ samples) write the rest of the evidence; workspace writes the whole demo workspa
 
 from __future__ import annotations
 
-from governance.demo.workspace import build_demo, is_demo_workspace
+from governance.demo.workspace import build_demo, demo_clock, is_demo_workspace
 
-__all__ = ["build_demo", "is_demo_workspace"]
+__all__ = ["build_demo", "demo_clock", "is_demo_workspace"]

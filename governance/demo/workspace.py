@@ -12,7 +12,7 @@ nothing random, so they are byte-identical from build to build; evidence depends
 from __future__ import annotations
 
 import shutil
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -34,13 +34,30 @@ DEMO_NAME = "Harmonia Music (demo)"
 # What a rebuild replaces; anything else a person put in the folder stays.
 GENERATED = ("products", "evidence", "policy_rules", STORE_DIR)
 HEADER = "# Written by `meshgov demo`; rebuilding the demo overwrites this file.\n"
+# Every product's nightly job has run (retries included) by this time of day, UTC.
+NIGHT_ENDS = time(max(p.run_hour for p in PRODUCTS) + 1)
+
+
+def demo_clock(now: datetime | None = None) -> tuple[date, datetime]:
+    """The demo's newest night, and the moment the demo is judged at.
+
+    Before NIGHT_ENDS tonight's jobs have not all run, so the newest complete night is
+    yesterday's and the demo is judged at the end of yesterday: no evidence is dated in the
+    future, and every window holds the same nights whatever the hour the demo is built, so
+    its stories and their figures do not move with the clock.
+    """
+    now = now or datetime.now(UTC)
+    if now.timetz() >= NIGHT_ENDS.replace(tzinfo=UTC):
+        return now.date(), now
+    yesterday = now.date() - timedelta(days=1)
+    return yesterday, datetime.combine(yesterday, time.max, tzinfo=UTC)
 
 
 def build_demo(root: Path, seed: int = 7, days: int = 30, today: date | None = None) -> str:
     """Write the demo workspace into `root`; returns a one-line summary of what it holds."""
     if days < 1:
         raise ValueError(f"days must be at least 1, not {days}")
-    today = today or datetime.now(UTC).date()
+    today = today or demo_clock()[0]
     root = Path(root)
     _clear_previous_demo(root)
     root.mkdir(parents=True, exist_ok=True)

@@ -262,7 +262,9 @@ def _withdraw(service: MeshgovService, who: Principal, item_id: int) -> None:
 def render_requests(service: MeshgovService, who: Principal) -> None:
     """Ask for a waiver (domain owners, for their domains) or for access (everyone)."""
     products = service.products()
-    waiver, access, mine = st.tabs(["Request a waiver", "Request access", "My requests"])
+    waiver, access, mine = st.tabs(
+        ["Request a waiver", "Request access", "My requests"], key="request", bind="query-params"
+    )
     with waiver:
         render_waiver_request(service, who, products)
     with access:

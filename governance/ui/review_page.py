@@ -68,7 +68,11 @@ def review_page() -> None:
     principal = signed_in()
     st.title("Review queue")
     show_flash()
-    queue, requests, agenda = st.tabs(["Queue", "Requests", "Agenda & minutes"])
+    # Keyed and bound to the URL: the tab stays open across an action's rerun (an unkeyed
+    # one jumped back to Queue), and a link can open the agenda for a board meeting.
+    queue, requests, agenda = st.tabs(
+        ["Queue", "Requests", "Agenda & minutes"], key="tab", bind="query-params"
+    )
     with queue:
         items = filtered_queue(service, principal)
         chosen = render_queue(items)

@@ -275,9 +275,25 @@ def wait_until_rendered(page: Page) -> None:
 
 def rerun_after(page: Page, action: Callable[[], None]) -> None:
     """Do `action` (a callable that triggers a rerun) and wait until that rerun is rendered."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
     page.evaluate(_WATCH_RUNS)
     action()
-    page.wait_for_function(_RERUN_DONE)
+    try:
+        page.wait_for_function(_RERUN_DONE)
+    except PlaywrightTimeout:
+        # Say which of two failures this was: the action started no run (a lost click), or
+        # a run started and never ended (the server stuck, e.g. waiting on a lock).
+        changes = page.evaluate("() => window.__meshgovStateChanges")
+        state = page.locator(APP).get_attribute("data-test-script-state")
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        shot = ARTIFACTS / "rerun-timeout.png"
+        full_page_screenshot(page, shot)
+        pytest.fail(
+            f"no finished rerun after the action on {page.url}: script state {state!r} after "
+            f"{changes} state change(s) ({'no run started' if not changes else 'run never ended'}"
+            f"); see {shot}"
+        )
     wait_until_rendered(page)
 
 

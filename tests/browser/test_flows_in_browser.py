@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 
@@ -148,6 +149,11 @@ def flash(main: Locator, pattern: str) -> re.Match[str]:
     return found
 
 
+def open_tabs(main: Locator) -> set[str]:
+    """The labels of the tabs shown as selected."""
+    return set(main.locator('[role="tab"][aria-selected="true"]').all_inner_texts())
+
+
 def page_entry(page: Page, title: str) -> None:
     """Follow the sidebar link to the page titled `title`."""
     entry = next((e for e in navigation_entries(page) if e.title == title), None)
@@ -223,8 +229,8 @@ def test_domain_owner_requests_a_waiver(page: Page, flow_mesh: FlowMesh) -> None
     open_app(page, flow_mesh.base_url, identity=USERS_OWNER)
     page_entry(page, "Review queue")
     main = page.locator(MAIN)
-    main.get_by_role("tab", name="Requests", exact=True).click()
-    main.get_by_role("tab", name="Request a waiver", exact=True).click()
+    # Tabs bound to the URL rerun the page when switched.
+    rerun_after(page, main.get_by_role("tab", name="Requests", exact=True).click)
     # Text, not roles: an open menu hides the rest of the page from the accessibility tree.
     form = main.locator(FORM, has_text="Request waiver")
     # A domain owner is offered the products of their own domains, no others.
@@ -240,6 +246,10 @@ def test_domain_owner_requests_a_waiver(page: Page, flow_mesh: FlowMesh) -> None
     rerun_after(page, form.get_by_role("button", name="Request waiver").click)
     item_id = int(flash(main, r"Waiver requested: item #(\d+) ").group(1))
     assert_no_exception(page, "flow-owner-waiver-requested")
+    # The owner stays where they were (unkeyed tabs jumped back to Queue after an action),
+    # and the URL names that place, so it can be linked.
+    assert open_tabs(main) >= {"Requests", "Request a waiver"}
+    assert parse_qs(urlsplit(page.url).query)["tab"] == ["Requests"]
 
     with store_of(flow_mesh) as store:
         [waiver] = [w for w in store.waivers(product) if w["id"] not in before]
@@ -256,6 +266,17 @@ def test_domain_owner_requests_a_waiver(page: Page, flow_mesh: FlowMesh) -> None
     assert item["requested_by"] == USERS_OWNER
     assert item["subject"]["waiver_id"] == waiver["id"]
     assert [(e.actor, e.action) for e in item["log"]] == [(USERS_OWNER, "item.opened")]
+
+
+def test_a_link_opens_the_board_meeting_agenda(page: Page, flow_mesh: FlowMesh) -> None:
+    agenda = "Agenda & minutes"
+    open_app(page, flow_mesh.base_url, f"review?{urlencode({'tab': agenda})}", BOARD_MEMBER)
+    main = page.locator(MAIN)
+    # (The hidden Requests tab keeps its own inner tab selected.)
+    assert agenda in open_tabs(main) and not open_tabs(main) & {"Queue", "Requests"}
+    # Only the open tab's panel is visible: the agenda's downloads are.
+    main.get_by_role("button", name="Agenda (Markdown)").wait_for(state="visible")
+    assert_no_exception(page, "flow-agenda-link")
 
 
 def test_consumer_finds_a_product_and_requests_access(page: Page, flow_mesh: FlowMesh) -> None:
