@@ -74,6 +74,8 @@ _WATCH_RUNS = """() => {
   window.__meshgovRunWatcher.observe(
     app, {attributes: true, attributeFilter: ['data-test-script-state']});
 }"""
+_RUN_STARTED = "() => window.__meshgovStateChanges > 0"
+LOST_CLICK_MS = 15_000
 _RERUN_DONE = """() => window.__meshgovStateChanges > 0 && document.querySelector(
   '[data-testid="stApp"]').getAttribute('data-test-script-state') === 'notRunning'"""
 
@@ -279,6 +281,12 @@ def rerun_after(page: Page, action: Callable[[], None]) -> None:
 
     page.evaluate(_WATCH_RUNS)
     action()
+    try:
+        page.wait_for_function(_RUN_STARTED, timeout=LOST_CLICK_MS)
+    except PlaywrightTimeout:
+        # Nothing ran: the click landed on an element being redrawn (rare, under load). A
+        # person clicks again; a click that did start a run is never repeated.
+        action()
     try:
         page.wait_for_function(_RERUN_DONE)
     except PlaywrightTimeout:
