@@ -7,12 +7,10 @@ from typing import Any
 
 from sqlalchemy import Connection, func, select
 
-from governance.scoring import DIMENSIONS as SCORE_DIMENSIONS
 from governance.store.board_tables import review_items
 from governance.store.engine_tables import domain_snapshots, health_snapshots, slo_status
-from governance.store.judgements import latest_evaluation
+from governance.store.judgements import latest_evaluation, scores_in_order
 from governance.store.tables import domains, products
-from governance.store.types import in_order
 
 BREACHED = ("breached", "exhausted")
 TREND_DAYS = 90  # trends show the last 90 days: a page costs the same at 90 or 900 days
@@ -66,7 +64,7 @@ def product_health(connection: Connection, domain_id: str | None = None) -> list
         row["slos_breached"] = breached.get(row["product_id"], 0)
         row["open_items"] = items.get(row["product_id"], 0)
         row["capped_by"] = row["capped_by"] or []
-        row["dimensions"] = in_order(row["dimensions"], SCORE_DIMENSIONS)
+    rows = [scores_in_order(row) for row in rows]
     return sorted(rows, key=lambda r: (r["score"], r["product_id"]))
 
 
