@@ -103,10 +103,14 @@ class Parsed:
 
     Line-oriented formats (JSON lines, log files) return this so that one bad line costs
     that line, not the file. A parser that can read nothing raises CollectorParseError.
+    A parser that reads a valid file but cannot use all of it returns its `warnings`.
     """
 
     records: list[Record] = field(default_factory=list)
     problems: list[CollectorParseError] = field(default_factory=list)
+    # What was read but cannot be used (a field meshgov has no place for, a kind it does not
+    # evaluate): said once per file and kind, never a refusal. Stored with the file's outcome.
+    warnings: list[str] = field(default_factory=list)
 
 
 class UnknownCollector(LookupError):

@@ -40,6 +40,11 @@ class SourceReport:
         return [o for o in self.outcomes if o.status in ("refused", "partial")]
 
     @property
+    def warned(self) -> list[FileOutcome]:
+        """Files read with warnings: parts meshgov read but cannot use."""
+        return [o for o in self.outcomes if o.warnings]
+
+    @property
     def records_read(self) -> int:
         """Records parsed from the files read."""
         return sum(o.records_read for o in self.outcomes)

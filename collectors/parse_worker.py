@@ -28,6 +28,7 @@ from collectors import (
     Parsed,
     SourceContext,
     get_collector,
+    storable,
 )
 from governance.descriptors import sha256_of
 from governance.model import CheckResult, ProductDirectory, Record
@@ -36,6 +37,8 @@ from governance.store.evidence import record_key
 from governance.store.upsert import sqlite_datetime
 
 MAX_PROBLEMS_SHOWN = 5
+# Each problem is already at most MAX_REASON_CHARS; their join is bounded as a whole too.
+MAX_NOTES_CHARS = 6000
 # Files larger than this are refused before they are read (a source's options.max_file_bytes
 # overrides it): parsing takes several times a file's size in memory.
 DEFAULT_MAX_FILE_BYTES = 256 * 1024 * 1024
@@ -227,17 +230,34 @@ def parse_content(
     except Exception as exc:  # a collector bug must not sink the batch; record it instead
         reason = f"collector {collector_name} failed: {type(exc).__name__}: {exc}"
         return FileResult(FileOutcome(shown, "refused", reason, content_sha256=digest), None)
-    records, problems = (
-        (parsed.records, parsed.problems) if isinstance(parsed, Parsed) else (parsed, [])
+    records, problems, warnings = (
+        (parsed.records, parsed.problems, parsed.warnings)
+        if isinstance(parsed, Parsed)
+        else (parsed, [], [])
     )
-    outcome = FileOutcome(shown, "ok", content_sha256=digest, records_read=len(records))
+    noted = _joined(warnings) if warnings else None
+    outcome = FileOutcome(
+        shown, "ok", content_sha256=digest, records_read=len(records), warnings=noted
+    )
     if problems:
-        shown_problems = "; ".join(str(p) for p in problems[:MAX_PROBLEMS_SHOWN])
-        more = len(problems) - MAX_PROBLEMS_SHOWN
-        reason = shown_problems + (f"; and {more} more" if more > 0 else "")
         status = "partial" if records else "refused"
-        outcome = FileOutcome(shown, status, reason, problems[0].position, digest, len(records))
+        outcome = FileOutcome(
+            shown,
+            status,
+            _joined(problems),
+            problems[0].position,
+            digest,
+            len(records),
+            warnings=noted,
+        )
     return FileResult(outcome, mark, list(records), [record_key(r) for r in records])
+
+
+def _joined(notes: Sequence[object]) -> str:
+    """The first few problems or warnings of a file, and how many more there were."""
+    shown = "; ".join(str(note) for note in notes[:MAX_PROBLEMS_SHOWN])
+    more = len(notes) - MAX_PROBLEMS_SHOWN
+    return storable(shown + (f"; and {more} more" if more > 0 else ""), MAX_NOTES_CHARS)
 
 
 def _prepare(result: FileResult, collected_at: datetime) -> FileResult:

@@ -85,6 +85,7 @@ def collection_summary(report: RunReport) -> dict[str, Any]:
                     {"file": o.path, "status": o.status, "position": o.position, "reason": o.reason}
                     for o in s.refused
                 ],
+                "warnings": [{"file": o.path, "warnings": o.warnings} for o in s.warned],
             }
             for s in report.sources
         ],
@@ -111,7 +112,9 @@ def print_collection(report: RunReport) -> bool:
         for outcome in source.refused:
             where = f" ({outcome.position})" if outcome.position else ""
             verb = "partly read" if outcome.status == "partial" else "refused"
-            err.print(f"[red]{verb}[/red] {outcome.path}{where}: {outcome.reason}")
+            err.print(f"[red]{verb}[/red] {escape(f'{outcome.path}{where}: {outcome.reason}')}")
+        for outcome in source.warned:
+            err.print(f"[yellow]warning[/yellow] {escape(f'{outcome.path}: {outcome.warnings}')}")
     return report.ok
 
 

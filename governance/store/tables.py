@@ -204,6 +204,8 @@ collector_files = Table(
     Column("content_sha256", String(64)),
     Column("records_read", Integer, nullable=False),
     Column("records_new", Integer, nullable=False),
+    # What the collector read but could not use (a field, a kind), "; "-joined; not a refusal.
+    Column("warnings", Text),
 )
 
 # Watermarks: what each collector last read from each file, to skip what did not change.
