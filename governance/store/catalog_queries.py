@@ -19,7 +19,6 @@ from governance.store.judgements import latest_evaluation, latest_scores
 from governance.store.tables import (
     audit_events,
     check_results,
-    collector_files,
     collector_runs,
     contract_columns,
     domains,
@@ -346,58 +345,6 @@ def last_run_per_source(connection: Connection) -> list[SourceRun]:
     ]
     order = {"failed": 0, "partial": 1}
     return sorted(runs, key=lambda r: (order.get(r.status, 2), r.collector, r.source))
-
-
-@dataclass(frozen=True)
-class Refusal:
-    """A file (or a record in it) that a collector refused, and why."""
-
-    collector: str
-    source: str
-    path: str
-    whole_file: bool  # False: the file was read, some records in it were refused
-    position: str | None
-    reason: str | None
-    finished_at: datetime
-    run_id: str
-
-
-def refusals(connection: Connection, limit: int = 200) -> list[Refusal]:
-    """Refused files and files with refused records, newest run first, at most `limit`."""
-    query = (
-        select(
-            collector_runs.c.collector,
-            collector_runs.c.source,
-            collector_runs.c.finished_at,
-            collector_runs.c.run_id,
-            collector_files.c.path,
-            collector_files.c.status,
-            collector_files.c.position,
-            collector_files.c.reason,
-        )
-        .select_from(
-            collector_files.join(
-                collector_runs, collector_runs.c.id == collector_files.c.collector_run_id
-            )
-        )
-        # A partial file was read but some of its records were not: those are refusals too.
-        .where(collector_files.c.status.in_(("refused", "partial")))
-        .order_by(collector_runs.c.finished_at.desc(), collector_files.c.id.desc())
-        .limit(limit)
-    )
-    return [
-        Refusal(
-            collector=row.collector,
-            source=row.source,
-            path=row.path,
-            whole_file=row.status == "refused",
-            position=row.position,
-            reason=row.reason,
-            finished_at=row.finished_at,
-            run_id=row.run_id,
-        )
-        for row in connection.execute(query)
-    ]
 
 
 @dataclass(frozen=True)

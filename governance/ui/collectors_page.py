@@ -14,18 +14,18 @@ from governance.store.catalog_queries import (
     FRESHNESS_KINDS,
     STALE_AFTER,
     ProductFreshness,
-    Refusal,
     SourceRun,
     UnattributedEvidence,
     evidence_freshness,
     last_run_per_source,
-    refusals,
     unattributed_evidence,
 )
+from governance.store.collector_queries import FileWarning, Refusal, file_warnings, refusals
 from governance.ui.components import current_service, product_url, time_label
 
 RUNS_KEY = "collectors_runs"
 REFUSALS_KEY = "collectors_refusals"
+WARNINGS_KEY = "collectors_warnings"
 UNATTRIBUTED_KEY = "collectors_unattributed"
 FRESHNESS_KEY = "collectors_freshness"
 NEVER_RUN = "never run"
@@ -41,6 +41,7 @@ def collectors_page() -> None:
     service = current_service()
     runs = service.read_model(last_run_per_source)
     refused = service.read_model(refusals)
+    warned = service.read_model(file_warnings)
     orphans = service.read_model(unattributed_evidence)
     now = datetime.now(UTC)
     freshness = service.read_model(evidence_freshness, now)
@@ -53,6 +54,7 @@ def collectors_page() -> None:
     render_kpis(table, refused, orphans, freshness)
     render_runs(table)
     render_refusals(refused)
+    render_warnings(warned)
     render_unattributed(orphans)
     render_freshness(freshness, now)
 
@@ -218,6 +220,35 @@ def render_refusals(refused: Sequence[Refusal]) -> None:
         },
     )
     st.caption("Fix the file at the position given; the next collection reads it again.")
+
+
+def render_warnings(warned: Sequence[FileWarning]) -> None:
+    """Files read whole that hold parts meshgov cannot use: said, never refused."""
+    if not warned:
+        return
+    with st.expander(f"Read with warnings ({len(warned)} file(s))"):
+        st.dataframe(
+            pd.DataFrame(
+                [
+                    {
+                        "finished": time_label(w.finished_at),
+                        "collector": w.collector,
+                        "file": w.path,
+                        "warnings": w.warnings,
+                    }
+                    for w in warned
+                ]
+            ),
+            key=WARNINGS_KEY,
+            hide_index=True,
+            column_config={
+                "finished": "Run finished (UTC)",
+                "collector": "Collector",
+                "file": "File",
+                "warnings": st.column_config.TextColumn("Not used", width="large"),
+            },
+        )
+        st.caption("These files were read; the parts named here are kept out of the scores.")
 
 
 def render_unattributed(orphans: Sequence[UnattributedEvidence]) -> None:

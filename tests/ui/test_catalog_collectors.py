@@ -17,6 +17,7 @@ from streamlit.testing.v1 import AppTest
 
 from governance.service import MeshgovService
 from governance.store import catalog_queries as q
+from governance.store import collector_queries as cq
 from governance.store import judgements
 from governance.ui.catalog import DOMAINS_KEY, LEVELS_KEY, TEXT_KEY, catalog_table
 from governance.ui.collectors_page import source_table
@@ -212,7 +213,7 @@ def test_last_run_per_source_read_model(demo_service: MeshgovService):
     assert all(r.status == "ok" and r.files_refused == 0 for r in runs)
     # Other tests may collect the shared demo again: its last runs then find files unchanged.
     assert all(r.files_read + r.files_unchanged > 0 for r in runs)
-    assert demo_service.read_model(q.refusals) == []
+    assert demo_service.read_model(cq.refusals) == []
     assert all(o.records == 0 for o in demo_service.read_model(q.unattributed_evidence))
 
 
@@ -247,7 +248,7 @@ def test_refusals_and_unattributed_evidence(
     refused = FIXTURES / "bad_inputs" / "audit_logs" / "pgaudit_unknown_zone.log"
     service.collect("audit_logs", [audit, refused])
 
-    found = {Path(r.path).name: r for r in service.read_model(q.refusals)}
+    found = {Path(r.path).name: r for r in service.read_model(cq.refusals)}
     assert set(found) == {"audit.jsonl", refused.name}
     assert found[refused.name].whole_file and "CET" in (found[refused.name].reason or "")
     assert not found["audit.jsonl"].whole_file

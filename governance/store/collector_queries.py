@@ -1,0 +1,107 @@
+"""The collectors' own log read back: files refused, and files read with warnings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Connection, select
+
+from governance.store.tables import collector_files, collector_runs
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """A file (or a record in it) that a collector refused, and why."""
+
+    collector: str
+    source: str
+    path: str
+    whole_file: bool  # False: the file was read, some records in it were refused
+    position: str | None
+    reason: str | None
+    finished_at: datetime
+    run_id: str
+
+
+def refusals(connection: Connection, limit: int = 200) -> list[Refusal]:
+    """Refused files and files with refused records, newest run first, at most `limit`."""
+    query = (
+        select(
+            collector_runs.c.collector,
+            collector_runs.c.source,
+            collector_runs.c.finished_at,
+            collector_runs.c.run_id,
+            collector_files.c.path,
+            collector_files.c.status,
+            collector_files.c.position,
+            collector_files.c.reason,
+        )
+        .select_from(
+            collector_files.join(
+                collector_runs, collector_runs.c.id == collector_files.c.collector_run_id
+            )
+        )
+        # A partial file was read but some of its records were not: those are refusals too.
+        .where(collector_files.c.status.in_(("refused", "partial")))
+        .order_by(collector_runs.c.finished_at.desc(), collector_files.c.id.desc())
+        .limit(limit)
+    )
+    return [
+        Refusal(
+            collector=row.collector,
+            source=row.source,
+            path=row.path,
+            whole_file=row.status == "refused",
+            position=row.position,
+            reason=row.reason,
+            finished_at=row.finished_at,
+            run_id=row.run_id,
+        )
+        for row in connection.execute(query)
+    ]
+
+
+@dataclass(frozen=True)
+class FileWarning:
+    """A file a collector read whole, with what in it meshgov cannot use."""
+
+    collector: str
+    source: str
+    path: str
+    warnings: str
+    finished_at: datetime
+    run_id: str
+
+
+def file_warnings(connection: Connection, limit: int = 200) -> list[FileWarning]:
+    """Files read with warnings, newest run first, at most `limit`."""
+    query = (
+        select(
+            collector_runs.c.collector,
+            collector_runs.c.source,
+            collector_runs.c.finished_at,
+            collector_runs.c.run_id,
+            collector_files.c.path,
+            collector_files.c.warnings,
+        )
+        .select_from(
+            collector_files.join(
+                collector_runs, collector_runs.c.id == collector_files.c.collector_run_id
+            )
+        )
+        .where(collector_files.c.warnings.is_not(None))
+        .order_by(collector_runs.c.finished_at.desc(), collector_files.c.id.desc())
+        .limit(limit)
+    )
+    return [
+        FileWarning(
+            collector=row.collector,
+            source=row.source,
+            path=row.path,
+            warnings=row.warnings,
+            finished_at=row.finished_at,
+            run_id=row.run_id,
+        )
+        for row in connection.execute(query)
+    ]
