@@ -89,6 +89,9 @@ class Entry:
     position: str | None = None
     reason: str | None = None
     together_with: tuple[str, ...] = ()
+    # Read in a folder and store of its own: for a file that repeats another file's records
+    # (the same checks at the same time, the same run id), whose counts would depend on order.
+    alone: bool = False
 
     @property
     def id(self) -> str:
@@ -192,6 +195,7 @@ def _entry(
         position=item.get("position"),
         reason=item.get("reason"),
         together_with=tuple(item.get("with") or ()),
+        alone=bool(item.get("alone", False)),
     )
 
 
@@ -230,12 +234,29 @@ def mirror_read(origin: Origin) -> bytes:
 
 
 def run_standard(manifest: Path, workdir: Path) -> StandardRun:
-    """Lay out every available entry of a standard and read it the way users' files are read."""
+    """Lay out every available entry of a standard and read it the way users' files are read.
+
+    The entries are read together, in one folder and store, except those marked `alone`,
+    each read in a folder and store of its own.
+    """
     standard, reader, _, entries = load_manifest(manifest)
     unavailable = {e.id: why for e in entries if (why := e.missing_reason())}
     present = [e for e in entries if e.id not in unavailable]
+    groups = [[e for e in present if not e.alone]] + [[e] for e in present if e.alone]
+    verdicts: dict[str, Verdict] = {}
+    again = 0
+    for index, group in enumerate(g for g in groups if g):
+        found, added = _read_group(manifest, reader, group, workdir / f"group-{index}")
+        verdicts |= found
+        again += added
+    return StandardRun(standard, list(entries), verdicts, unavailable, again)
+
+
+def _read_group(
+    manifest: Path, reader: str, entries: list[Entry], workdir: Path
+) -> tuple[dict[str, Verdict], int]:
     tree = workdir / "files"
-    for entry in present:
+    for entry in entries:
         target = tree / entry.name
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(entry.content())
@@ -243,16 +264,14 @@ def run_standard(manifest: Path, workdir: Path) -> StandardRun:
     store.init()
     try:
         if reader.startswith("collector:"):
-            verdicts, again = _collect(store, reader.split(":", 1)[1], tree, present)
-        elif reader == "contracts":
-            verdicts, again = _contracts(store, tree, present), 0
-        elif reader == "products":
-            verdicts, again = _products(store, workdir, tree, present), 0
-        else:
-            raise ValueError(f"{manifest}: unknown reader {reader!r}")
+            return _collect(store, reader.split(":", 1)[1], tree, entries)
+        if reader == "contracts":
+            return _contracts(store, tree, entries), 0
+        if reader == "products":
+            return _products(store, workdir, tree, entries), 0
+        raise ValueError(f"{manifest}: unknown reader {reader!r}")
     finally:
         store.dispose()
-    return StandardRun(standard, list(entries), verdicts, unavailable, again)
 
 
 def _collect(
