@@ -1,21 +1,29 @@
-"""dbt run results: ``run_results.json`` (schema v4, v5, v6) read with the ``manifest.json`` beside it.
+"""dbt run results: ``run_results.json`` (schema v1-v6) read with the ``manifest.json`` beside it.
 
-What it reads. ``dbt build``, ``dbt run``, ``dbt test``, ``dbt seed`` and ``dbt snapshot`` write
-``target/run_results.json``; its ``metadata.dbt_schema_version`` names the schema
-(``https://schemas.getdbt.com/dbt/run-results/v6.json`` from dbt 1.11, v5 from dbt 1.7, v4 from
-dbt 1.5: each recorded in tests/fixtures/dbt; other versions are refused). Each entry of
-``results[]`` becomes one record:
+What it reads. ``dbt build``, ``dbt run``, ``dbt test``, ``dbt seed``, ``dbt snapshot`` (and
+``retry``, ``clone``) write ``target/run_results.json``; its ``metadata.dbt_schema_version``
+names the schema: v6 from dbt 1.9, v5 from 1.7, v4 from 1.0 (recorded from dbt 1.11, 1.7 and
+1.5 in tests/fixtures/dbt), v1-v3 from dbt 0.19-0.21 (the same shape; v1 has no ``failures``). Other
+versions are refused. Each entry of ``results[]`` becomes one record:
 
 - a data test (``test.…``) or unit test (``unit_test.…``) becomes a CheckResult: ``status`` is
   dbt's own word (pass, fail, warn, error, skipped), ``success`` is ``status == "pass"``,
   ``unexpected_count`` is ``failures`` (the rows the test returned), ``check`` is the test's
   name, ``column`` its ``column_name``, ``suite`` the model it tests (``dbt`` when unknown),
   ``details.params`` the generic test's arguments, ``details.severity`` the test's configured
-  severity in lower case (dbt writes ``ERROR`` and ``warn``);
+  severity in lower case (dbt writes ``ERROR`` and ``warn``), ``details.failures_relation``
+  the table ``store_failures`` wrote;
 - a model, seed or snapshot becomes a PipelineRun: ``job`` is the node's unique_id, ``run_id``
   the invocation id, ``state`` success / failed (error, partial success) / skipped (skipped,
-  no-op), times from the ``execute`` step of ``timing[]`` (else the span of all steps);
-- hooks and operations are not evidence about a product and are left out.
+  no-op, reused), times from the ``execute`` step of ``timing[]`` (else the span of all steps);
+- hooks and operations are not evidence about a product and are left out; results of other
+  node kinds (source freshness, 1.12 functions) are left out with a warning.
+
+What v5 and v6 add is kept in ``details``: ``relation_name``, ``compiled_code`` (for results
+that did not pass, cut at 2,000 characters), ``batch_results`` of microbatch models as
+``batches`` counts and the ``failed_batches`` windows, 1.12's ``overload_results``, and the
+adapter's ``query_id``/``job_id``/``bytes_processed``/``code``. ``metadata.env`` is not stored
+(a warning says so).
 
 Every check of one invocation shares one run time: ``metadata.invocation_started_at`` (v6),
 else ``metadata.generated_at``. dbt writes UTC times ending in ``Z``; a time without a zone is
@@ -25,11 +33,12 @@ other artifacts (``manifest.json``, ``catalog.json``, ``sources.json``…) when 
 
 The manifest. The runner reads the ``manifest.json`` that sits beside ``run_results.json``
 (``companions`` below) and hands its bytes over in ``source.options["companions"]["manifest"]``.
-It links each test to its model (``nodes[test].attached_node``; singular tests have none, so
-the first model, seed, snapshot or source in ``depends_on.nodes``) and supplies names,
-columns, severities and product metadata. Without it the results are still read, keyed by
-unique_id, tests unattached (suite ``dbt``) and unattributed unless the source names a
-product; each record says so in ``details.manifest``.
+Any manifest schema is read (v1-v12, dbt 0.19-1.12). It links each test to its model
+(``nodes[test].attached_node``; singular tests and manifests before v9 have none, so the first
+model, seed, snapshot or source in ``depends_on.nodes``) and supplies names, columns,
+severities and product metadata. Without it the results are still read, keyed by unique_id,
+tests unattached (suite ``dbt``) and unattributed unless the source names a product; each
+record says so in ``details.manifest``.
 
 Attribution. The source's product (``--product``) wins; else the model's ``meta`` key
 ``data_product`` (in ``meta`` or ``config.meta``; option ``product_meta_key`` renames it) when
@@ -44,7 +53,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from collectors import CollectorParseError, NotEvidence, Parsed, SourceContext
@@ -57,10 +66,17 @@ from collectors.dbt_manifest import (
     relation_alias,
     tested_node_id,
 )
+from collectors.dbt_result_fields import (
+    count_of,
+    number_of,
+    read_v6_additions,
+    required_time,
+    timing_of,
+)
 from governance.model import CheckResult, PipelineRun, Record
 
 _SCHEMA = re.compile(r"/dbt/(?P<kind>[a-z-]+)/v(?P<version>\d+)\.json$")
-_READ_VERSIONS = (4, 5, 6)
+_READ_VERSIONS = (1, 2, 3, 4, 5, 6)
 # Commands whose run_results.json reports compilation, not builds or tests.
 _NOT_EXECUTING = frozenset({"compile", "generate", "docs", "show", "list", "ls", "parse"})
 _NOT_EXECUTING |= {"run-operation", "run_operation", "debug", "clean", "deps", "init"}
@@ -71,7 +87,11 @@ _RUN_STATES = {
     "partial success": "failed",  # microbatch models with some failed batches
     "skipped": "skipped",
     "no-op": "skipped",
+    "reused": "skipped",  # state-aware runs: the relation was current, nothing was rebuilt
 }
+# Resource types whose results are about the project, not a product's data: left out quietly.
+_PROJECT_ONLY = frozenset({"operation"})
+
 _BUILT = ("model", "seed", "snapshot")
 
 
@@ -79,9 +99,7 @@ class DbtCollector:
     """dbt run_results.json (schema v4-v6) joined with manifest.json: tests and model runs."""
 
     name = "dbt"
-    description = (
-        "dbt run_results.json (schema v4, v5, v6) with manifest.json: tests and model runs"
-    )
+    description = "dbt run_results.json (schema v1-v6, dbt 0.19-1.12) with manifest.json: tests and model runs"
     file_suffixes = (".json",)
     # The runner reads these sibling files and passes their bytes in options["companions"].
     companions = {"manifest.json": "manifest"}
@@ -99,7 +117,7 @@ class DbtCollector:
             raise NotEvidence(f"a dbt {kind} artifact, not run results")
         if version not in _READ_VERSIONS:
             raise CollectorParseError(
-                f"run-results schema v{version} is not supported (this collector reads v4, v5 and v6)",
+                f"dbt run_results v{version} is not supported (v1-v6 are, dbt 0.19 to 1.12)",
                 "metadata.dbt_schema_version",
             )
         args = document.get("args") if isinstance(document.get("args"), dict) else {}
@@ -107,6 +125,7 @@ class DbtCollector:
         if isinstance(command, str) and command in _NOT_EXECUTING:
             raise NotEvidence(f"results of 'dbt {command}': nothing was built or tested")
         invocation = _Invocation(metadata, version, source)
+        invocation.command = command if isinstance(command, str) else None
         manifest = DbtManifest.from_source(source, invocation.invocation_id)
         results = document.get("results")
         if not isinstance(results, list):
@@ -121,10 +140,10 @@ class _Invocation:
         self.invocation_id = metadata.get("invocation_id")
         if not isinstance(self.invocation_id, str) or not self.invocation_id:
             raise CollectorParseError("'invocation_id' is missing", "metadata.invocation_id")
-        self.generated_at = _required_time(metadata, "generated_at", "metadata")
+        self.generated_at = required_time(metadata, "generated_at", "metadata")
         started = metadata.get("invocation_started_at")
         self.run_time = (
-            _required_time(metadata, "invocation_started_at", "metadata")
+            required_time(metadata, "invocation_started_at", "metadata")
             if started is not None
             else self.generated_at
         )
@@ -134,6 +153,13 @@ class _Invocation:
         if not isinstance(meta_key, str) or not meta_key:
             raise CollectorParseError(f"option product_meta_key must be a name, not {meta_key!r}")
         self.product_meta_key = meta_key
+        self.command: str | None = None
+        env = metadata.get("env")
+        self.warnings: dict[str, str] = {}
+        if isinstance(env, dict) and env:
+            self.warnings["env"] = (
+                f"metadata.env ({len(env)} DBT_ENV_CUSTOM_ENV_ variables) is not stored"
+            )
 
 
 def _read_results(
@@ -165,6 +191,7 @@ def _read_results(
     if parsed.problems and not parsed.records:
         first = parsed.problems[0]
         raise CollectorParseError(f"no result could be read; first: {first}")
+    parsed.warnings = list(invocation.warnings.values())
     return parsed
 
 
@@ -192,25 +219,33 @@ def _record_for(
     resource_type = unique_id.split(".", 1)[0]
     status = entry.get("status")
     if not isinstance(status, str):
-        raise CollectorParseError(f"{unique_id}: 'status' is missing", where)
-    started, ended = _timing(entry.get("timing"), f"{where}.timing")
+        raise CollectorParseError(f"{unique_id}: 'status' is missing or not text", where)
+    started, ended = timing_of(entry.get("timing"), f"{where}.timing")
     details: dict[str, Any] = {"unique_id": unique_id}
     for key, value in (
         ("message", entry.get("message")),
-        ("execution_time", _number(entry.get("execution_time"))),
+        ("execution_time", number_of(entry.get("execution_time"))),
         ("started_at", started.isoformat() if started else None),
         ("completed_at", ended.isoformat() if ended else None),
         ("dbt_version", invocation.dbt_version),
         ("run_results_schema", f"v{invocation.schema_version}"),
         ("manifest", manifest.note),
+        ("command", invocation.command),
     ):
         if value is not None:
             details[key] = value
+    read_v6_additions(entry, status.lower(), details)
     result = _Result(entry, unique_id, status.lower(), where, started, ended, details)
     if resource_type in ("test", "unit_test"):
         return _check_result(result, invocation, manifest, source)
     if resource_type in _BUILT:
         return _pipeline_run(result, invocation, manifest, source)
+    if resource_type not in _PROJECT_ONLY:
+        # Source freshness, functions (1.12) and whatever dbt adds next: said, not dropped.
+        invocation.warnings.setdefault(
+            f"kind:{resource_type}",
+            f"results of dbt {resource_type} nodes are not read (first: {unique_id})",
+        )
     return None  # hooks, operations: about the project, not about a product's data
 
 
@@ -241,6 +276,9 @@ def _check_result(
         details["test_type"] = metadata["name"]
     if model_id:
         details["model"] = model_id
+    audit = result.entry.get("relation_name") or test.get("relation_name")
+    if isinstance(audit, str) and audit and config.get("store_failures"):
+        details["failures_relation"] = audit  # where dbt stored the failing rows
     # The model argument is dbt's Jinja (get_where_subquery(ref(...))), not a parameter.
     details["params"] = {k: v for k, v in kwargs.items() if k not in ("model", "column_name")}
     failures = result.entry.get("failures")
@@ -255,7 +293,7 @@ def _check_result(
         column=column if isinstance(column, str) and column else None,
         success=status == "pass",
         status=status,  # type: ignore[arg-type]  # checked against _TEST_STATUSES above
-        unexpected_count=_count(failures),
+        unexpected_count=count_of(failures),
         unexpected_percent=None,
         element_count=None,
         run_time=invocation.run_time,
@@ -287,7 +325,7 @@ def _pipeline_run(
     if isinstance(relation, str):
         details["relation_name"] = relation
     response = result.entry.get("adapter_response")
-    if isinstance(response, dict) and _count(response.get("rows_affected")) is not None:
+    if isinstance(response, dict) and count_of(response.get("rows_affected")) is not None:
         details["rows_affected"] = response["rows_affected"]
     return PipelineRun(
         product_id=product_of(node, result.entry, invocation.product_meta_key, details, source),
@@ -302,48 +340,6 @@ def _pipeline_run(
     )
 
 
-def _timing(value: Any, where: str) -> tuple[datetime | None, datetime | None]:
-    """The execute step's times, else the span of every step; skipped nodes have none."""
-    if value is None:
-        return None, None
-    if not isinstance(value, list):
-        raise CollectorParseError("'timing' is not a list", where)
-    steps: dict[str, tuple[datetime | None, datetime | None]] = {}
-    for index, step in enumerate(value):
-        if not isinstance(step, dict):
-            raise CollectorParseError("expected an object", f"{where}[{index}]")
-        times = tuple(
-            _required_time(step, key, f"{where}[{index}]") if step.get(key) is not None else None
-            for key in ("started_at", "completed_at")
-        )
-        steps[str(step.get("name"))] = times  # type: ignore[assignment]
-    if "execute" in steps:
-        return steps["execute"]
-    starts = [s for s, _ in steps.values() if s]
-    ends = [e for _, e in steps.values() if e]
-    return (min(starts) if starts else None), (max(ends) if ends else None)
-
-
-def _required_time(container: dict[str, Any], key: str, where: str) -> datetime:
-    value = container.get(key)
-    if value is None:
-        raise CollectorParseError(f"'{key}' is missing", where)
-    if not isinstance(value, str):
-        raise CollectorParseError(f"'{key}' is not a time: {value!r}", f"{where}.{key}")
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise CollectorParseError(f"not an ISO 8601 time: {value!r}", f"{where}.{key}") from None
-    if parsed.tzinfo is None:
-        raise CollectorParseError(
-            f"time without a zone: {value!r} (dbt writes UTC times ending in Z)", f"{where}.{key}"
-        )
-    try:
-        return parsed.astimezone(UTC)
-    except OverflowError:
-        raise CollectorParseError(f"time out of range: {value!r}", f"{where}.{key}") from None
-
-
 def _schema_of(metadata: dict[str, Any]) -> tuple[str, int]:
     schema = metadata.get("dbt_schema_version")
     if not isinstance(schema, str):
@@ -356,11 +352,3 @@ def _schema_of(metadata: dict[str, Any]) -> tuple[str, int]:
             f"not a dbt schema URL: {schema!r}", "metadata.dbt_schema_version"
         )
     return match["kind"], int(match["version"])
-
-
-def _count(value: Any) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
-
-
-def _number(value: Any) -> float | None:
-    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None

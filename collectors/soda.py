@@ -1,4 +1,4 @@
-"""Soda Core scan results: ``soda scan -srf <file>`` and ``Scan.get_scan_results()`` (Soda Core 3.x).
+"""Soda Core scan results: ``soda scan -srf <file>``, ``Scan.get_scan_results()`` (3.x), and Soda 4.
 
 What it reads. A JSON object with ``checks[]`` and the scan's times; both ways of writing it
 are read alike (``-srf`` writes Soda Cloud's shape: ``sourceOwner``, lower-case log levels,
@@ -15,6 +15,17 @@ Each entry of ``checks[]`` (and of ``automatedMonitoringChecks[]``) becomes one 
   metric); ``unexpected_count`` is the failed-rows analysis' ``totalFailingRows`` when Soda
   sampled failing rows; ``details.dimension`` is ``dataQualityDimension`` or the check
   attribute ``dimension``.
+
+What else a check carries is kept in ``details``: ``thresholds`` (the ``fail`` and ``warn``
+bounds of ``diagnostics``), ``metrics`` (the values of the check's metrics, from the scan's
+``metrics[]``, by metric name), ``diagnostics`` (anomaly, freshness, comparison and schema-change
+figures; small values only, empty ones left out), ``filter``, ``archetype``, ``outcome_reasons``.
+The scan's ``profiling[]`` and ``metadata[]`` (discovered datasets) are not stored: a warning
+says so. ``queries[]`` are the SQL behind the metrics; a failed one is logged as an error.
+
+Soda 4 (contract verification, the payload soda-core 4 sends to Soda Cloud) has the same
+shape: ``checkType`` is read as the type, outcomes ``excluded`` and ``unevaluated`` become
+``skipped`` (``details.outcome`` keeps the word), ``"checks": null`` is a scan without checks.
 
 Times. Every check of a scan has the scan's ``dataTimestamp`` as its run time (the time Soda
 Cloud shows for a scan; ``soda scan -t`` sets it for backfills), else ``scanStartTimestamp``;
@@ -33,6 +44,7 @@ Attribution. The source's product (``--product``), else the dataset as
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import UTC, datetime
 from typing import Any
@@ -42,6 +54,16 @@ from collectors.json_text import loads
 from governance.model import CheckResult
 
 _OUTCOMES = frozenset({"pass", "warn", "fail"})
+# Soda 4 (contract verification) adds outcomes for checks it did not evaluate.
+_NOT_EVALUATED = frozenset({"excluded", "unevaluated"})
+# Diagnostics worth keeping beside the value: thresholds, anomaly and freshness figures, schema
+# changes. Blocks (failed-row samples, CSV tables) are read for their counts only.
+_MAX_DIAGNOSTIC_CHARS = 2000
+# Parts of a scan result meshgov has no place for; each is said once per file when present.
+_UNREAD_SECTIONS = {
+    "profiling": "column profiles and dataset samples (profiling[]) are not stored",
+    "metadata": "discovered datasets (metadata[]) are not stored",
+}
 _SCAN_KEYS = ("definitionName", "dataTimestamp", "scanStartTimestamp", "defaultDataSource")
 _DIMENSION_ATTRIBUTES = frozenset({"dimension", "dataqualitydimension"})
 _SODA_VERSION = re.compile(r"^Soda (?:Core|Library) (\S+)$")
@@ -72,8 +94,8 @@ class SodaCollector:
         seen: dict[str, str] = {}
         for section in ("checks", "automatedMonitoringChecks"):
             entries = document.get(section)
-            if entries is None and section != "checks":
-                continue
+            if entries is None:
+                continue  # Soda 4 writes "checks": null when there are none
             if not isinstance(entries, list):
                 raise CollectorParseError(f"'{section}' is not a list", section)
             for index, entry in enumerate(entries):
@@ -103,6 +125,7 @@ class SodaCollector:
             CollectorParseError(f"Soda logged an error during the scan: {message}", where)
             for where, message in errors
         ]
+        parsed.warnings = _unread(document, errors)
         return parsed
 
 
@@ -122,6 +145,29 @@ class _Scan:
         self.definition_name = _text(document.get("definitionName"))
         self.default_data_source = _text(document.get("defaultDataSource"))
         self.soda_version = _soda_version(document.get("logs"))
+        metrics = document.get("metrics")
+        # Each check names the metrics it measured by identity; their values are kept with it.
+        self.metrics: dict[str, Any] = {
+            m["identity"]: m.get("value")
+            for m in (metrics if isinstance(metrics, list) else [])
+            if isinstance(m, dict) and isinstance(m.get("identity"), str)
+        }
+        self.metric_names: dict[str, str] = {
+            m["identity"]: str(m.get("metricName") or m["identity"])
+            for m in (metrics if isinstance(metrics, list) else [])
+            if isinstance(m, dict) and isinstance(m.get("identity"), str)
+        }
+
+    def metric_values(self, identities: Any) -> dict[str, Any] | None:
+        """The measured values of a check's metrics, by metric name."""
+        if not isinstance(identities, list):
+            return None
+        found = {
+            self.metric_names[i]: self.metrics[i]
+            for i in identities
+            if isinstance(i, str) and i in self.metrics
+        }
+        return found or None
 
     def details(self) -> dict[str, Any]:
         """The scan's own facts, repeated on each of its checks."""
@@ -153,6 +199,8 @@ def _check_result(entry: Any, where: str, scan: _Scan, source: SourceContext) ->
         status = "error" if errored else "skipped"
     elif isinstance(outcome, str) and outcome.lower() in _OUTCOMES:
         status = outcome.lower()
+    elif isinstance(outcome, str) and outcome.lower() in _NOT_EVALUATED:
+        status = "skipped"
     else:
         raise CollectorParseError(
             f"check {name!r}: outcome {outcome!r} is not pass, warn or fail", f"{where}.outcome"
@@ -166,9 +214,15 @@ def _check_result(entry: Any, where: str, scan: _Scan, source: SourceContext) ->
     details["params"] = {"definition": definition} if definition else {}
     for key, value in (
         ("identity", _text(entry.get("identity"))),
-        ("type", _text(entry.get("type"))),
+        ("type", _text(entry.get("checkType")) or _text(entry.get("type"))),
+        ("outcome", outcome.lower() if isinstance(outcome, str) and status == "skipped" else None),
+        ("filter", _text(entry.get("filter"))),
+        ("dataset_prefix", entry.get("datasetPrefix")),
         ("data_source", data_source),
         ("value", diagnostics.get("value")),
+        ("thresholds", _thresholds(diagnostics)),
+        ("diagnostics", _other_diagnostics(diagnostics)),
+        ("metrics", scan.metric_values(entry.get("metrics"))),
         ("dimension", _dimension(entry, attributes)),
         ("attributes", attributes or None),
         ("outcome_reasons", reasons or None),
@@ -195,6 +249,31 @@ def _check_result(entry: Any, where: str, scan: _Scan, source: SourceContext) ->
         source=source.path,
         details=details,
     )
+
+
+def _thresholds(diagnostics: dict[str, Any]) -> dict[str, Any] | None:
+    """The fail and warn bounds Soda compared the value with (greaterThan, lessThanOrEqual...)."""
+    found = {k: diagnostics[k] for k in ("fail", "warn") if isinstance(diagnostics.get(k), dict)}
+    return found or None
+
+
+def _other_diagnostics(diagnostics: dict[str, Any]) -> dict[str, Any] | None:
+    """Anomaly, freshness, comparison and schema figures: small values, empty ones left out."""
+    kept: dict[str, Any] = {}
+    for key, value in diagnostics.items():
+        if key in ("blocks", "value", "fail", "warn") or value in (None, "", [], {}):
+            continue
+        if len(json.dumps(value, default=str)) <= _MAX_DIAGNOSTIC_CHARS:
+            kept[key] = value
+    return kept or None
+
+
+def _unread(document: dict[str, Any], errors: list[tuple[str, str]]) -> list[str]:
+    """Warnings: sections meshgov does not store, and a scan that says it erred but logs no error."""
+    warnings = [text for key, text in _UNREAD_SECTIONS.items() if document.get(key)]
+    if document.get("hasErrors") is True and not errors:
+        warnings.append("the scan says it had errors (hasErrors) but its logs hold no error")
+    return warnings
 
 
 def _time(document: dict[str, Any], key: str) -> datetime | None:

@@ -322,7 +322,12 @@ def test_unit_tests_are_checks_on_their_model():
 
 @pytest.mark.parametrize(
     ("status", "state"),
-    [("partial success", "failed"), ("no-op", "skipped"), ("SUCCESS", "success")],
+    [
+        ("partial success", "failed"),
+        ("no-op", "skipped"),
+        ("reused", "skipped"),
+        ("SUCCESS", "success"),
+    ],
 )
 def test_newer_model_statuses_map_to_run_states(status, state):
     document = copy.deepcopy(RUN_RESULTS["v6"])
@@ -338,6 +343,67 @@ def test_hooks_and_operations_are_left_out():
         {"status": "success", "unique_id": "operation.meshshop.on-run-end-0"}
     )
     assert len(parse(document).records) == 15
+
+
+@pytest.mark.parametrize("version", [1, 2, 3])
+def test_older_schemas_v1_to_v3_are_read_like_v4(version):
+    """dbt 0.19-0.21 wrote the same shape; v1 has no `failures`."""
+    document = copy.deepcopy(RUN_RESULTS["v4"])
+    document["metadata"]["dbt_schema_version"] = (
+        f"https://schemas.getdbt.com/dbt/run-results/v{version}.json"
+    )
+    if version == 1:
+        for entry in document["results"]:
+            entry.pop("failures", None)
+    parsed = parse(document)
+    assert parsed.problems == [] and len(parsed.records) == len(parse(RUN_RESULTS["v4"]).records)
+    assert {r.details["run_results_schema"] for r in parsed.records} == {f"v{version}"}
+
+
+def test_a_newer_schema_is_refused_naming_the_versions_read():
+    document = copy.deepcopy(RUN_RESULTS["v6"])
+    document["metadata"]["dbt_schema_version"] = (
+        "https://schemas.getdbt.com/dbt/run-results/v7.json"
+    )
+    with pytest.raises(CollectorParseError, match="dbt run_results v7 is not supported") as caught:
+        parse(document)
+    assert caught.value.position == "metadata.dbt_schema_version"
+
+
+def test_what_v6_adds_is_kept_in_details():
+    document = copy.deepcopy(RUN_RESULTS["v6"])
+    entry = next(r for r in document["results"] if r["unique_id"] == "model.meshshop.orders")
+    entry.update(
+        status="partial success",
+        compiled_code="select 1 as " + "x" * 3000,
+        batch_results={
+            "successful": [["2026-01-01T00:00:00Z", "2026-01-02T00:00:00Z"]],
+            "failed": [["2026-01-02T00:00:00Z", "2026-01-03T00:00:00Z"]],
+        },
+        adapter_response={"_message": "OK", "query_id": "01b2-q"},
+    )
+    orders = runs(parse(document))["model.meshshop.orders"]
+    assert orders.details["batches"] == {"successful": 1, "failed": 1}
+    assert orders.details["failed_batches"] == [["2026-01-02T00:00:00Z", "2026-01-03T00:00:00Z"]]
+    assert len(orders.details["compiled_code"]) == 2000
+    assert orders.details["adapter_query_id"] == "01b2-q"
+    passing = checks(parse(RUN_RESULTS["v6"]))["unique_orders_order_id"]
+    assert "compiled_code" not in passing.details  # kept only where something went wrong
+
+
+def test_unread_node_kinds_and_env_are_warned_once_each():
+    document = copy.deepcopy(RUN_RESULTS["v6"])
+    document["metadata"]["env"] = {"DBT_ENV_CUSTOM_ENV_owner": "sales"}
+    for name in ("normalise_email", "normalise_phone"):
+        document["results"].append(
+            {"status": "success", "unique_id": f"function.meshshop.{name}", "timing": []}
+        )
+    parsed = parse(document)
+    assert parsed.warnings == [
+        "metadata.env (1 DBT_ENV_CUSTOM_ENV_ variables) is not stored",
+        "results of dbt function nodes are not read (first: function.meshshop.normalise_email)",
+    ]
+    assert parse(RUN_RESULTS["v6"]).warnings == []
 
 
 def test_natural_keys_are_stable_and_distinct():

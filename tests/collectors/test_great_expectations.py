@@ -8,16 +8,28 @@ from pathlib import Path
 
 import pytest
 
-from collectors import CollectorParseError, SourceContext, get_collector
+from collectors import CollectorParseError, NotEvidence, Parsed, SourceContext, get_collector
 from collectors.great_expectations import GreatExpectationsCollector, parse_gx_time
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "gx"
 
 
-def parse(content: bytes | str, path: str = "result.json", product: str | None = "orders"):
+def read(
+    content: bytes | str,
+    path: str = "result.json",
+    product: str | None = "orders",
+    fetched_at: datetime | None = None,
+) -> Parsed:
     if isinstance(content, str):
         content = content.encode()
-    return GreatExpectationsCollector().parse(content, SourceContext(path=path, product_id=product))
+    source = SourceContext(path=path, product_id=product, fetched_at=fetched_at)
+    return GreatExpectationsCollector().parse(content, source)
+
+
+def parse(content: bytes | str, path: str = "result.json", product: str | None = "orders"):
+    parsed = read(content, path, product)
+    assert parsed.problems == []
+    return parsed.records
 
 
 def by_check(results):
@@ -83,7 +95,7 @@ def test_store_layout_supplies_suite_and_time_that_describe_dict_lacks():
     assert result.port == "ds-users"
 
 
-def test_describe_dict_outside_the_store_layout_is_refused_not_guessed():
+def test_describe_dict_without_suite_or_batch_is_refused_not_guessed():
     content = json.dumps({"success": True, "expectations": []})
     with pytest.raises(CollectorParseError, match="no expectation suite name"):
         parse(content, "somewhere/describe.json")
@@ -98,6 +110,111 @@ def test_raised_exception_is_an_error_not_a_pass():
     first = parse(json.dumps(doc))[0]
     assert (first.success, first.status) == (False, "error")
     assert "does not exist" in first.details["exception"]
+
+
+def test_gx_1x_exception_info_keyed_by_metric_is_an_error():
+    """GX 1.x writes one exception_info per metric that failed, keyed by the metric's id."""
+    doc = json.loads((FIXTURES / "validation_result_0_18.json").read_text())
+    doc["results"][0]["exception_info"] = {
+        "MetricConfigurationID(metric_name='column_values.nonnull.condition')": {
+            "exception_traceback": "Traceback ...",
+            "exception_message": 'The column "order_idx" in BatchData does not exist.',
+            "raised_exception": True,
+        }
+    }
+    first = parse(json.dumps(doc))[0]
+    assert (first.success, first.status) == (False, "error")
+    assert "order_idx" in first.details["exception"]
+
+
+def test_result_format_is_not_a_parameter_of_the_check():
+    doc = json.loads((FIXTURES / "validation_result_0_18.json").read_text())
+    doc["results"][0]["expectation_config"]["kwargs"]["result_format"] = {
+        "result_format": "COMPLETE"
+    }
+    first = parse(json.dumps(doc))[0]
+    assert "result_format" not in first.details["params"]
+    assert first.details["result_format"] == "COMPLETE"
+
+
+def test_complete_lists_are_warned_once_per_file():
+    doc = json.loads((FIXTURES / "validation_result_0_18.json").read_text())
+    for entry in doc["results"]:
+        entry["result"]["unexpected_list"] = [1]
+    assert len(read(json.dumps(doc)).warnings) == 1
+    assert read((FIXTURES / "validation_result_0_18.json").read_bytes()).warnings == []
+
+
+@pytest.mark.parametrize(
+    ("meta", "expected"),
+    [
+        (
+            {"run_id": "20200322T170247.671855Z"},
+            datetime(2020, 3, 22, 17, 2, 47, 671855, tzinfo=UTC),
+        ),
+        (
+            {"run_time": "20200322T170247.671855Z"},
+            datetime(2020, 3, 22, 17, 2, 47, 671855, tzinfo=UTC),
+        ),
+    ],
+)
+def test_results_of_gx_before_0_13_give_their_run_time(meta, expected):
+    document = {"success": True, "results": [], "meta": {"expectation_suite_name": "s", **meta}}
+    assert read(json.dumps(document)).records == []  # read, not refused
+    document["results"] = [
+        {
+            "success": True,
+            "expectation_config": {
+                "expectation_type": "expect_column_to_exist",
+                "kwargs": {"column": "a"},
+            },
+        }
+    ]
+    assert parse(json.dumps(document))[0].run_time == expected
+
+
+def test_no_time_anywhere_takes_the_files_time_and_says_so():
+    written = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
+    document = {"success": True, "suite_name": "s", "meta": {"run_id": "__run_id_fixture__"}, "results": [
+        {"success": True, "expectation_config": {"type": "expect_column_to_exist", "kwargs": {"column": "a"}}}
+    ]}  # fmt: skip
+    parsed = read(json.dumps(document), fetched_at=written)
+    assert parsed.records[0].run_time == written
+    assert parsed.warnings == [
+        "no run time in the file (meta.run_id.run_time, meta.validation_time): the file's "
+        "modification time is used"
+    ]
+
+
+def test_describe_dict_outside_the_store_layout_is_filed_under_its_batch_with_warnings():
+    describe = {
+        "success": False,
+        "statistics": {},
+        "validation_results": [{"success": False, "statistics": {}, "result_url": None, "expectations": [
+            {"expectation_type": "expect_column_values_to_not_be_null", "success": False,
+             "kwargs": {"column": "id", "batch_id": "crm-users"}, "result": {"unexpected_count": 2}},
+        ]}],
+    }  # fmt: skip
+    parsed = read(
+        json.dumps(describe), "out/describe.json", fetched_at=datetime(2026, 1, 1, tzinfo=UTC)
+    )
+    [result] = parsed.records
+    assert (result.suite, result.port, result.status) == ("crm-users", "crm-users", "fail")
+    assert len(parsed.warnings) == 2 and "no expectation suite name" in parsed.warnings[0]
+
+
+def test_checkpoint_run_results_may_hold_the_validation_results_themselves():
+    validation = json.loads((FIXTURES / "validation_result_0_18.json").read_text())
+    document = {"success": False, "run_results": {"ValidationResultIdentifier::a": validation}}
+    assert len(parse(json.dumps(document))) == len(validation["results"])
+
+
+def test_a_list_of_expectation_configurations_is_not_evidence():
+    content = json.dumps(
+        [{"expectation_type": "expect_column_to_exist", "kwargs": {"column": "a"}}]
+    )
+    with pytest.raises(NotEvidence, match="expectation configurations"):
+        read(content)
 
 
 @pytest.mark.parametrize(
@@ -149,7 +266,6 @@ def test_gx_times_are_read_as_utc(text, expected):
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from collectors import NotEvidence  # noqa: E402
 from tests.collectors.properties import json_paths, json_values, replaced  # noqa: E402
 
 JSON = json_values(max_leaves=30)

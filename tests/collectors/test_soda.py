@@ -164,6 +164,49 @@ def test_dimension_from_soda_cloud_field():
     )
 
 
+def test_thresholds_metric_values_and_diagnostics_are_kept():
+    failing = by_name(parse(API))
+    check = next(r for r in failing.values() if r.details.get("thresholds"))
+    assert set(check.details["thresholds"]) <= {"fail", "warn"}
+    with_metrics = [r for r in failing.values() if r.details.get("metrics")]
+    assert with_metrics and all(isinstance(r.details["metrics"], dict) for r in with_metrics)
+    document = copy.deepcopy(API)
+    document["checks"][0]["diagnostics"].update(
+        {"anomalyProbability": 0.9, "column_additions": [], "huge": "x" * 5000}
+    )
+    first = parse(document).records[0]
+    assert first.details["diagnostics"] == {"anomalyProbability": 0.9}
+
+
+@pytest.mark.parametrize(
+    ("outcome", "status"), [("excluded", "skipped"), ("unevaluated", "skipped")]
+)
+def test_soda_4_outcomes_for_checks_not_evaluated_are_skipped(outcome, status):
+    document = copy.deepcopy(API)
+    document["checks"][0]["outcome"] = outcome
+    first = parse(document).records[0]
+    assert (first.status, first.details["outcome"]) == (status, outcome)
+
+
+def test_checks_null_is_a_scan_without_checks():
+    document = copy.deepcopy(API)
+    document.update(checks=None, logs=[])
+    assert parse(document).records == []
+
+
+def test_unstored_sections_and_a_silent_error_flag_are_warned():
+    document = copy.deepcopy(API)
+    document["profiling"] = [{"table": "orders", "rowCount": 5}]
+    document["metadata"] = [{"table": "orders"}]
+    document["logs"] = [log for log in document["logs"] if log["level"].lower() != "error"]
+    document["hasErrors"] = True
+    warnings = parse(document).warnings
+    assert any("profiling[]" in w for w in warnings)
+    assert any("metadata[]" in w for w in warnings)
+    assert any("hasErrors" in w for w in warnings)
+    assert parse(CLI).warnings == []
+
+
 def test_natural_keys_are_stable_and_distinct():
     keys = [r.check_key for r in parse(CLI).records]
     assert keys == [r.check_key for r in parse(CLI).records]
