@@ -1,18 +1,32 @@
-"""OpenLineage events: pipeline runs, lineage between products, data quality assertions.
+"""OpenLineage events: pipeline runs, lineage between products, data quality results.
 
 Reads what OpenLineage producers and clients write (``Serde.to_json`` of openlineage-python,
 the file transport, Marquez exports): JSON lines with one event per line, or a file holding
 a single JSON event, or a JSON array of events. Spec 2-0-x ``RunEvent``; the static
-``JobEvent`` (job with inputs/outputs, no run) and ``DatasetEvent`` are read too.
+``JobEvent`` (job with inputs/outputs, no run) and ``DatasetEvent`` are read too. Which
+facets are read, and how they are checked, is in collectors/openlineage_facets.py.
 
-- ``eventTime`` is required and must carry a zone (``Z`` or ``+02:00``), as the spec says;
-  a zoneless time is refused for that event, never read as UTC.
+- ``eventTime`` is required and must carry a zone (``Z`` or ``+02:00``), as the spec's
+  ``date-time`` says; a zoneless time is refused for that event, never read as UTC. A file
+  holding one facet rather than an event (the spec's own facet test files, recognised by the
+  facet's ``_producer``/``_schemaURL``) is not evidence: skipped, saying so. A facet on its own
+  inside a file of events is a bad event like any other.
 - Each RunEvent becomes a PipelineRun: job ``<job.namespace>/<job.name>``, ``run.runId``,
   state START/RUNNING → running, COMPLETE → success, FAIL → failed, ABORT → aborted;
   ``started_at`` is the eventTime of START, ``ended_at`` that of COMPLETE/FAIL/ABORT. The
   store merges the events of one run (same tool, job and run id) into one row. OTHER (or no
   eventType) says nothing about the run's state: it yields no PipelineRun, only its lineage
-  and assertions. FAIL keeps the ``errorMessage`` run facet's message in details.
+  and quality results. The run's details keep the producer, the ``errorMessage`` (message,
+  language, the start of the stack trace), ``parent`` (parent and root run and job),
+  ``nominalTime``, ``processing_engine``, the job's ``jobType`` and owners, and per dataset
+  (``<namespace>/<name>``) its owners, input/output statistics and ``dataQualityMetrics``.
+- Metrics (DataQualityMetrics, rowCount/bytes/fileCount/columnMetrics) describe what a run
+  measured, not a pass or fail: they are kept with the run, never turned into checks (that
+  would count a measurement as a passed check). Assertions on the same dataset in the same
+  event also get them: ``element_count`` is the metrics' rowCount (the rows evaluated) and a
+  column assertion's details hold that column's metrics. Where an event has neither a run
+  state nor assertions to keep them with (OTHER, JobEvent, DatasetEvent), the file's
+  warnings say which facets were not stored.
 - Attribution goes by dataset, because events name their datasets: a dataset belongs to the
   product one of whose aliases (output port locations, declared datasets) is
   ``<namespace>/<name>`` or ``<name>``. The run belongs to the product of its first attributed
@@ -24,29 +38,53 @@ a single JSON event, or a JSON array of events. Spec 2-0-x ``RunEvent``; the sta
   and an event with no outputs and no source product (a test job; a START that leaves its
   outputs to COMPLETE) yields no lineage.
 - ``dataQualityAssertions`` facets under ``inputs[].inputFacets`` (where the spec puts them)
-  and under ``inputs[].facets`` / ``outputs[].facets`` (where some producers put them), both
-  facet 1-0 (assertion, success, column) and 1-1 (adds severity, expected, actual, params,
-  name, description, content) → one CheckResult each: suite = dataset name, check =
-  assertion, status pass/fail, run_time = eventTime; the product is the dataset's, else the
-  source's. The facet has no counts, so unexpected/element counts stay empty.
+  and under ``facets`` / ``outputFacets`` (where some producers put them; dbt writes both),
+  facet 1-0 (assertion, success, column) and 1-1 (adds severity, name, description,
+  expected, actual, content, contentType, params) → one CheckResult each: suite = dataset
+  name, check = the 1-1 ``name`` when given (it tells two tests of one kind apart, as dbt's
+  test names do), else ``assertion``; status pass/fail, and ``warn`` for a failed assertion
+  of severity ``warn``/``warning`` (it found issues without blocking the pipeline); the
+  product is the dataset's, else the source's. Everything else of the assertion is in
+  details. The facet has no counts of failing rows, so ``unexpected_count`` stays empty.
+- The ``test`` run facet (TestRunFacet 1-0-x) → one CheckResult per test: check = name,
+  suite = the event's one input dataset's name, else the job's name; status pass, fail
+  (``warn`` with severity warn) or skipped (``skip``); the product is the run's, else that of
+  its first attributed input. A test whose status is none of these is not recorded, and
+  the file's warnings say so.
 
-Options: none. One bad event is one problem naming its line ("line 7: job.name is missing"),
-or "event N" inside a JSON array; the other events still land.
+Warnings (one per file per kind): facets meshgov does not read, facets it read but had no
+run to keep with, unknown assertion severities, unknown test statuses. Options: none. One
+bad event is one problem naming its line ("line 7: job.name is missing"), or "event N"
+inside a JSON array; the other events still land.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
-from collectors import CollectorParseError, Parsed, SourceContext
+from collectors import CollectorParseError, NotEvidence, Parsed, SourceContext
+from collectors import openlineage_facets as facets
 from collectors.json_lines import gave_up, json_objects, json_type, parse_zoned_time
 from collectors.json_text import loads
-from governance.model import CheckResult, LineageObservation, PipelineRun, Record, RunState
+from collectors.openlineage_facets import (
+    EventError,
+    Notes,
+    active_facets,
+    facet_object,
+    names,
+    required_object,
+    text,
+)
+from collectors.openlineage_quality import (
+    TOOL,
+    Dataset,
+    EventContext,
+    assertion_results,
+    test_results,
+)
+from governance.model import LineageObservation, PipelineRun, Record, RunState
 
-TOOL = "openlineage"
 _RUN_STATES: dict[str, RunState] = {
     "START": "running",
     "RUNNING": "running",
@@ -55,11 +93,6 @@ _RUN_STATES: dict[str, RunState] = {
     "ABORT": "aborted",
 }
 _EVENT_TYPES = (*_RUN_STATES, "OTHER")
-_ASSERTION_DETAILS = ("severity", "expected", "actual", "name", "description", "content")
-
-
-class _EventError(ValueError):
-    """One event cannot be read; the message names the field."""
 
 
 class OpenLineageCollector:
@@ -68,7 +101,7 @@ class OpenLineageCollector:
     name = "openlineage"
     description = (
         "OpenLineage events (JSON lines, a single event or an array): runs, lineage between "
-        "products, dataQualityAssertions"
+        "products, dataQualityAssertions, dataQualityMetrics and test run facets"
     )
     file_suffixes = (".jsonl", ".ndjson", ".json")
 
@@ -76,6 +109,7 @@ class OpenLineageCollector:
         """Runs, lineage observations and check results; one problem per unreadable event."""
         records: list[Record] = []
         problems: list[CollectorParseError] = []
+        notes = Notes()
         events_read = 0
         for position, event in _events(content):
             if gave_up(problems, position):
@@ -84,10 +118,13 @@ class OpenLineageCollector:
                 problems.append(event)
                 continue
             try:
-                records.extend(_event_records(event, source))
-            except _EventError as exc:
+                # Notes of a refused event are not the file's: read into a copy first.
+                mine = Notes()
+                records.extend(_event_records(event, source, mine))
+            except EventError as exc:
                 problems.append(CollectorParseError(str(exc), position))
                 continue
+            notes.update(mine)
             events_read += 1
         if not events_read:
             if not problems:
@@ -97,7 +134,10 @@ class OpenLineageCollector:
             raise CollectorParseError(
                 f"no readable OpenLineage event: {first.reason}{more}", first.position
             )
-        return Parsed(records=records, problems=problems) if problems else records
+        warnings = notes.warnings()
+        if problems or warnings:
+            return Parsed(records=records, problems=problems, warnings=warnings)
+        return records
 
 
 def _events(content: bytes) -> Iterator[tuple[str, dict[str, Any] | CollectorParseError]]:
@@ -107,6 +147,9 @@ def _events(content: bytes) -> Iterator[tuple[str, dict[str, Any] | CollectorPar
     except ValueError:  # JSONDecodeError, UnicodeDecodeError, JsonRefused
         whole = None  # not one JSON document: read it line by line
     if isinstance(whole, dict):
+        if _is_facet_on_its_own(whole):
+            # Not evidence (the spec's facet test files): skipped saying so, not refused.
+            raise NotEvidence(_not_an_event(whole))
         # A pretty-printed event spans lines; "line 1" would point at its opening brace only.
         yield ("line 1" if content.strip().count(b"\n") == 0 else "event 1"), whole
         return
@@ -122,58 +165,137 @@ def _events(content: bytes) -> Iterator[tuple[str, dict[str, Any] | CollectorPar
         yield f"line {number}", line
 
 
-def _event_records(event: dict[str, Any], source: SourceContext) -> list[Record]:
+def _event_records(event: dict[str, Any], source: SourceContext, notes: Notes) -> list[Record]:
     if not any(key in event for key in ("eventTime", "run", "job", "dataset")):
-        raise _EventError("not an OpenLineage event: no eventTime, run, job or dataset")
+        raise EventError(_not_an_event(event))
     if event.get("eventTime") is None:
-        raise _EventError("eventTime is missing")
+        raise EventError("eventTime is missing")
     try:
         event_time = parse_zoned_time(event["eventTime"])
     except ValueError as exc:
-        raise _EventError(f"eventTime: {exc}") from None
+        raise EventError(f"eventTime: {exc}") from None
     if "run" not in event and "job" not in event and "dataset" in event:
         # A DatasetEvent: static metadata about one dataset, possibly with assertions.
-        dataset = _object(event, "dataset", "")
-        found = _dataset(dataset, "dataset", source)
-        return _checks(found, [("facets", "dataset.facets")], event_time, source, {})
-    job_object = _object(event, "job", "")
-    job = f"{_text(job_object, 'namespace', 'job.')}/{_text(job_object, 'name', 'job.')}"
+        dataset = _dataset(required_object(event, "dataset", ""), "dataset", source, notes)
+        _not_kept(dataset, notes)
+        return assertion_results(dataset, EventContext(event_time, source, {}), notes)
+    job_object = required_object(event, "job", "")
+    job = facets.job_name(job_object, "job.")
+    job_facets = active_facets(job_object, "facets", "job.facets")
+    notes.unread.update(set(job_facets) - facets.JOB_FACETS)
+    details = facets.job_details(job_facets, "job.facets")
     event_type = event.get("eventType")
     if event_type is not None and event_type not in _EVENT_TYPES:
-        raise _EventError(f"eventType {event_type!r} is not one of {', '.join(_EVENT_TYPES)}")
+        raise EventError(f"eventType {event_type!r} is not one of {', '.join(_EVENT_TYPES)}")
     # A JobEvent (static lineage) has neither a run nor an eventType.
     has_run = "run" in event or event_type is not None
-    run_id = _text(_object(event, "run", ""), "runId", "run.") if has_run else None
-    inputs = _datasets(event, "inputs", source)
-    outputs = _datasets(event, "outputs", source)
+    run_id = None
+    tests: list[dict[str, Any]] = []
+    if has_run:
+        run = required_object(event, "run", "")
+        run_id = text(run, "runId", "run.")
+        run_facets = active_facets(run, "facets", "run.facets")
+        notes.unread.update(set(run_facets) - facets.RUN_FACETS)
+        details |= facets.run_details(run_facets, "run.facets")
+        if (test_facet := facet_object(run_facets, "test", "run.facets")) is not None:
+            tests = facets.tests(test_facet, "run.facets")
+    inputs = _datasets(event, "inputs", source, notes)
+    outputs = _datasets(event, "outputs", source, notes)
     output_products = list(dict.fromkeys(d.product for d in outputs if d.product))
     run_product = output_products[0] if output_products else source.product_id
+    shared = EventContext(
+        event_time, source, {"job": job, "run_id": run_id} if run_id else {"job": job}
+    )
     records: list[Record] = []
+    details |= _dataset_details(inputs, outputs)
     if run_id is not None and event_type in _RUN_STATES:
-        records.append(
-            _pipeline_run(event, event_type, job, run_id, run_product, event_time, source)
+        if isinstance(event.get("producer"), str):
+            details["producer"] = event["producer"]
+        records.append(_pipeline_run(event_type, job, run_id, run_product, details, shared))
+    else:
+        for dataset in (*inputs, *outputs):
+            _not_kept(dataset, notes)
+        notes.not_kept.update(
+            name for name, key in _DETAIL_FACETS.items() if any(k in details for k in key)
         )
-    run_details = {"job": job, "run_id": run_id} if run_id else {"job": job}
-    for index, found in enumerate(inputs):
-        where = f"inputs[{index}]"
-        locations = [("inputFacets", f"{where}.inputFacets"), ("facets", f"{where}.facets")]
-        records.extend(_checks(found, locations, event_time, source, run_details))
-    for index, found in enumerate(outputs):
-        locations = [("facets", f"outputs[{index}].facets")]
-        records.extend(_checks(found, locations, event_time, source, run_details))
+    for dataset in (*inputs, *outputs):
+        records.extend(assertion_results(dataset, shared, notes))
+    if tests:
+        product = run_product or next((d.product for d in inputs if d.product), None)
+        suite = inputs[0].name if len(inputs) == 1 else job_object["name"]
+        records.extend(test_results(tests, product, suite, shared, notes))
     # Without outputs or a source product nothing says where the data went (a test job, or
     # a START that leaves outputs to COMPLETE): no edge rather than a guessed unknown consumer.
     downstream = output_products or ([run_product] if outputs or run_product else [])
-    records.extend(_lineage(inputs, downstream, job, event_time, source))
+    records.extend(_lineage(inputs, downstream, job, shared))
     return records
 
 
+# Which run/job facet filled which run detail (to say what an event without a run lost).
+_DETAIL_FACETS = {
+    "parent": ("parent_run_id",),
+    "errorMessage": ("error_message",),
+    "nominalTime": ("nominal_start_time",),
+    "processing_engine": ("processing_engine",),
+    "jobType": ("job_type",),
+    "ownership": ("job_owners",),
+}
+
+
+def _is_facet_on_its_own(document: dict[str, Any]) -> bool:
+    return not {"eventTime", "run", "job", "dataset"} & document.keys() and bool(
+        _facet_names(document)
+    )
+
+
+def _facet_names(document: dict[str, Any]) -> set[str]:
+    """The facets a JSON object that is not an event holds, by their BaseFacet fields."""
+    found = {
+        name
+        for name, value in document.items()
+        if isinstance(value, dict) and {"_producer", "_schemaURL"} & value.keys()
+    }
+    if not found and isinstance(document.get("_schemaURL"), str):
+        # A bare facet: its schema URL ends with the facet's definition name.
+        found = {document["_schemaURL"].rstrip("/").rsplit("/", 1)[-1][:80]}
+    return found
+
+
+def _not_an_event(document: dict[str, Any]) -> str:
+    """Why a JSON object is not an event; a facet on its own says so."""
+    if facet_names := _facet_names(document):
+        return (
+            f"not an OpenLineage event but a facet ({names(facet_names)}) on its own: an "
+            "event needs eventTime and a run, job or dataset"
+        )
+    return "not an OpenLineage event: no eventTime, run, job or dataset"
+
+
+def _not_kept(dataset: Dataset, notes: Notes) -> None:
+    if dataset.owners is not None:
+        notes.not_kept.add("ownership")
+    if dataset.statistics is not None:
+        notes.not_kept.add("inputStatistics/outputStatistics")
+    if dataset.metrics is not None and not dataset.assertions:
+        notes.not_kept.add("dataQualityMetrics")
+
+
+def _dataset_details(inputs: list[Dataset], outputs: list[Dataset]) -> dict[str, Any]:
+    """Per dataset: owners, statistics and metrics, for the run's details (only what is there)."""
+    details: dict[str, dict[str, Any]] = {}
+    for role, datasets in (("input", inputs), ("output", outputs)):
+        for dataset in datasets:
+            if dataset.owners is not None:
+                details.setdefault("dataset_owners", {})[dataset.qualified] = dataset.owners
+            if dataset.statistics is not None:
+                details.setdefault(f"{role}_statistics", {})[dataset.qualified] = dataset.statistics
+            if dataset.metrics is not None:
+                details.setdefault("data_quality_metrics", {})[dataset.qualified] = dataset.metrics
+    return details
+
+
 def _lineage(
-    inputs: list[_Dataset],
-    downstream: list[str | None],
-    job: str,
-    event_time: datetime,
-    source: SourceContext,
+    inputs: list[Dataset], downstream: list[str | None], job: str, event: EventContext
 ) -> list[LineageObservation]:
     """One observation per input dataset and downstream product it crosses into."""
     edges: dict[str, LineageObservation] = {}
@@ -186,172 +308,80 @@ def _lineage(
                 downstream_product=product,
                 dataset=dataset.qualified,
                 job=job,
-                observed_at=event_time,
+                observed_at=event.time,
                 source_tool=TOOL,
-                source=source.path,
+                source=event.source.path,
             )
             edges.setdefault(edge.natural_key, edge)
     return list(edges.values())
 
 
 def _pipeline_run(
-    event: dict[str, Any],
     event_type: str,
     job: str,
     run_id: str,
     product: str | None,
-    event_time: datetime,
-    source: SourceContext,
+    details: dict[str, Any],
+    event: EventContext,
 ) -> PipelineRun:
-    run_facets = event["run"].get("facets")
-    run_facets = run_facets if isinstance(run_facets, dict) else {}
-    # No eventType here: the store merges the events of a run, and the last one read would win.
-    details: dict[str, Any] = {}
-    if isinstance(event.get("producer"), str):
-        details["producer"] = event["producer"]
-    error = run_facets.get("errorMessage")
-    if isinstance(error, dict) and isinstance(error.get("message"), str):
-        details["error_message"] = error["message"]
-    parent = run_facets.get("parent")
-    parent_run = parent.get("run") if isinstance(parent, dict) else None
-    if isinstance(parent_run, dict) and isinstance(parent_run.get("runId"), str):
-        details["parent_run_id"] = parent_run["runId"]
+    # No eventType in details: the store merges the events of a run, and the last read wins.
     state = _RUN_STATES[event_type]
     return PipelineRun(
         product_id=product,
         job=job,
         run_id=run_id,
         state=state,
-        started_at=event_time if event_type == "START" else None,
-        ended_at=event_time if state in ("success", "failed", "aborted") else None,
+        started_at=event.time if event_type == "START" else None,
+        ended_at=event.time if state in ("success", "failed", "aborted") else None,
         source_tool=TOOL,
-        source=source.path,
+        source=event.source.path,
         details=details,
     )
 
 
-@dataclass(frozen=True)
-class _Dataset:
-    qualified: str  # namespace/name
-    name: str
-    product: str | None
-    document: dict[str, Any]
-
-
-def _datasets(event: dict[str, Any], key: str, source: SourceContext) -> list[_Dataset]:
+def _datasets(
+    event: dict[str, Any], key: str, source: SourceContext, notes: Notes
+) -> list[Dataset]:
     value = event.get(key)
     if value is None:
         return []
     if not isinstance(value, list):
-        raise _EventError(f"{key} must be an array, found {json_type(value)}")
+        raise EventError(f"{key} must be an array, found {json_type(value)}")
     found = []
     for index, dataset in enumerate(value):
         if not isinstance(dataset, dict):
-            raise _EventError(f"{key}[{index}] must be an object, found {json_type(dataset)}")
-        found.append(_dataset(dataset, f"{key}[{index}]", source))
+            raise EventError(f"{key}[{index}] must be an object, found {json_type(dataset)}")
+        found.append(_dataset(dataset, f"{key}[{index}]", source, notes))
     return found
 
 
-def _dataset(document: dict[str, Any], where: str, source: SourceContext) -> _Dataset:
-    namespace = _text(document, "namespace", f"{where}.")
-    name = _text(document, "name", f"{where}.")
+def _dataset(document: dict[str, Any], where: str, source: SourceContext, notes: Notes) -> Dataset:
+    """A dataset with the facets meshgov reads, from `facets` and the input/output facets."""
+    namespace = text(document, "namespace", f"{where}.")
+    name = text(document, "name", f"{where}.")
     qualified = f"{namespace}/{name}"
+    found: list[dict[str, Any]] = []
+    metrics = statistics = owners = None
+    for key in ("inputFacets", "facets", "outputFacets"):
+        value = document.get(key)
+        if value is None or value == {}:
+            continue  # most datasets carry few facet groups: skip the empty ones cheaply
+        at = f"{where}.{key}"
+        present = active_facets(document, key, at)
+        if unread := present.keys() - facets.DATASET_FACETS:
+            notes.unread.update(unread)
+        for facet_name in facets.DATASET_FACETS:  # a tuple: the first bad facet is always the same
+            facet = facet_object(present, facet_name, at)
+            if facet is None:
+                continue
+            if facet_name == "dataQualityAssertions":
+                found.extend(facets.assertions(facet, at))
+            elif facet_name == "dataQualityMetrics":
+                metrics = metrics or facets.metrics(facet, at, notes)
+            elif facet_name == "ownership":
+                owners = owners or facets.owners(facet, at)
+            else:  # inputStatistics, outputStatistics
+                statistics = statistics or facets.statistics(facet, f"{at}.{facet_name}")
     # The directory, not source.attribute: --product must not claim other products' datasets.
-    return _Dataset(qualified, name, source.directory.product_for(qualified, name), document)
-
-
-def _checks(
-    dataset: _Dataset,
-    locations: list[tuple[str, str]],
-    event_time: datetime,
-    source: SourceContext,
-    run_details: dict[str, Any],
-) -> list[CheckResult]:
-    """CheckResults from the dataQualityAssertions facet at each (key, position) location."""
-    results = []
-    for key, where in locations:
-        for assertion in _assertions(dataset.document.get(key), where):
-            results.append(_check(assertion, dataset, event_time, source, run_details))
-    return results
-
-
-def _assertions(facets: Any, where: str) -> list[dict[str, Any]]:
-    """The assertions of a dataQualityAssertions facet, validated (1-0 and 1-1 shapes)."""
-    if facets is None:
-        return []
-    if not isinstance(facets, dict):
-        raise _EventError(f"{where} must be an object, found {json_type(facets)}")
-    facet = facets.get("dataQualityAssertions")
-    if facet is None:
-        return []
-    where = f"{where}.dataQualityAssertions"
-    if not isinstance(facet, dict) or not isinstance(facet.get("assertions"), list):
-        raise _EventError(f"{where}.assertions must be an array")
-    for index, assertion in enumerate(facet["assertions"]):
-        at = f"{where}.assertions[{index}]"
-        if not isinstance(assertion, dict):
-            raise _EventError(f"{at} must be an object, found {json_type(assertion)}")
-        _text(assertion, "assertion", f"{at}.")
-        if not isinstance(assertion.get("success"), bool):
-            raise _EventError(f"{at}.success must be true or false")
-        column = assertion.get("column")
-        if column is not None and not isinstance(column, str):
-            raise _EventError(f"{at}.column must be a string, found {json_type(column)}")
-        params = assertion.get("params")
-        if params is not None and not isinstance(params, dict):
-            raise _EventError(f"{at}.params must be an object, found {json_type(params)}")
-    return facet["assertions"]
-
-
-def _check(
-    assertion: dict[str, Any],
-    dataset: _Dataset,
-    event_time: datetime,
-    source: SourceContext,
-    run_details: dict[str, Any],
-) -> CheckResult:
-    details: dict[str, Any] = {
-        "params": assertion.get("params") or {},
-        "dataset": dataset.qualified,
-        **run_details,
-    }
-    for key in _ASSERTION_DETAILS:
-        if assertion.get(key) is not None:
-            details[key] = assertion[key]
-    return CheckResult(
-        # The assertion is about this dataset: its product, else the source's.
-        product_id=dataset.product or source.product_id,
-        port=None,
-        source_tool=TOOL,
-        suite=dataset.name,
-        check=assertion["assertion"],
-        column=assertion.get("column") or None,
-        success=assertion["success"],
-        status="pass" if assertion["success"] else "fail",
-        unexpected_count=None,
-        unexpected_percent=None,
-        element_count=None,
-        run_time=event_time,
-        source=source.path,
-        details=details,
-    )
-
-
-def _object(container: dict[str, Any], key: str, prefix: str) -> dict[str, Any]:
-    value = container.get(key)
-    if value is None:
-        raise _EventError(f"{prefix}{key} is missing")
-    if not isinstance(value, dict):
-        raise _EventError(f"{prefix}{key} must be an object, found {json_type(value)}")
-    return value
-
-
-def _text(container: dict[str, Any], key: str, prefix: str) -> str:
-    value = container.get(key)
-    if value is None:
-        raise _EventError(f"{prefix}{key} is missing")
-    if not isinstance(value, str):
-        raise _EventError(f"{prefix}{key} must be a string, found {json_type(value)}")
-    if not value.strip():
-        raise _EventError(f"{prefix}{key} is empty")
-    return value
+    product = source.directory.product_for(qualified, name)
+    return Dataset(qualified, name, product, found, metrics, statistics, owners)

@@ -25,7 +25,17 @@ from openlineage.client.event_v2 import (
     StaticDataset,
 )
 from openlineage.client.generated import data_quality_assertions_dataset as dqa
-from openlineage.client.generated import error_message_run
+from openlineage.client.generated import data_quality_metrics_input_dataset as dqm
+from openlineage.client.generated import (
+    error_message_run,
+    job_type_job,
+    nominal_time_run,
+    output_statistics_output_dataset,
+    parent_run,
+    schema_dataset,
+    sql_job,
+    test_run,
+)
 from openlineage.client.serde import Serde
 
 from collectors import (
@@ -159,6 +169,10 @@ def event_dicts() -> list[dict]:
     return [json.loads(Serde.to_json(event)) for event in build_events()]
 
 
+def warnings_of(result) -> list[str]:
+    return result.warnings if isinstance(result, Parsed) else []
+
+
 def test_registered_through_the_entry_point_group():
     assert isinstance(get_collector("openlineage"), OpenLineageCollector)
 
@@ -210,7 +224,8 @@ def test_assertions_facet_1_1_in_input_facets_and_output_facets(events_file: Pat
         "shop.public.orders",
         "status",
     )
-    assert (accepted.success, accepted.status) == (False, "fail")
+    # Severity warn: the assertion found issues without blocking the pipeline.
+    assert (accepted.success, accepted.status) == (False, "warn")
     assert accepted.details["params"] == {"values": ["paid", "refunded"]}
     assert (accepted.details["severity"], accepted.details["expected"]) == (
         "warn",
@@ -465,3 +480,336 @@ def test_mutated_real_events_are_read_or_refused(target: tuple, value: object, d
         time = getattr(record, "run_time", None) or getattr(record, "observed_at", None)
         assert time is None or time.tzinfo is not None
         assert getattr(record, "natural_key", None) or record.check_key
+
+
+# --- spec 2-0-x facets: severity, TestRunFacet, metrics, the facets read into run details ---
+
+
+@pytest.mark.parametrize(
+    ("success", "severity", "status"),
+    [
+        (True, "warn", "pass"),
+        (False, None, "fail"),  # facet 1-0: no severity
+        (False, "error", "fail"),
+        (False, "ERROR", "fail"),  # dbt writes both cases
+        (False, "warn", "warn"),
+        (False, "warning", "warn"),
+        (False, "critical", "fail"),  # unknown: a failure, and the file says so
+    ],
+)
+def test_a_failed_assertion_warns_when_its_severity_says_so(success, severity, status):
+    event = COMPLETE_WITH_ONE_ASSERTION(
+        [{"assertion": "unique", "success": success} | _sev(severity)]
+    )
+    result = parse(json.dumps(event))
+    [check] = of_type(result, CheckResult)
+    assert (check.status, check.success) == (status, success)
+    unknown = [w for w in warnings_of(result) if "neither warn nor error" in w]
+    assert bool(unknown) == (severity == "critical" and not success)
+
+
+def _sev(severity: str | None) -> dict:
+    return {} if severity is None else {"severity": severity}
+
+
+def COMPLETE_WITH_ONE_ASSERTION(assertions: list[dict]) -> dict:  # noqa: N802
+    event = json.loads(json.dumps(EVENTS[1]))
+    event["inputs"][0]["inputFacets"]["dataQualityAssertions"]["assertions"] = assertions
+    event["outputs"][0]["facets"] = {}
+    return event
+
+
+def test_a_named_1_1_assertion_is_checked_by_its_name():
+    same_kind = [
+        {"assertion": "custom_sql", "name": "no_refund_above_total", "success": True},
+        {"assertion": "custom_sql", "name": "no_order_in_the_future", "success": False},
+    ]
+    checks = of_type(parse(json.dumps(COMPLETE_WITH_ONE_ASSERTION(same_kind))), CheckResult)
+    assert {c.check for c in checks} == {"no_refund_above_total", "no_order_in_the_future"}
+    assert {c.details["assertion"] for c in checks} == {"custom_sql"}
+
+
+def test_run_event(run_facets: dict | None = None, inputs=None, **overrides) -> RunEvent:
+    return RunEvent(
+        eventType=overrides.get("eventType", RunState.COMPLETE),
+        eventTime="2026-11-24T04:00:00Z",
+        run=Run(runId=RUN_OK, facets=run_facets or {}),
+        job=overrides.get("job", Job(namespace="dbt", name="test.revenue_checks")),
+        inputs=inputs if inputs is not None else [orders_input()],
+        outputs=overrides.get("outputs", []),
+        producer=PRODUCER,
+    )
+
+
+test_run_event.__test__ = False  # a builder, not a test
+
+
+@pytest.mark.parametrize(
+    ("status", "severity", "expected"),
+    [
+        ("pass", "error", "pass"),
+        ("fail", "error", "fail"),
+        ("fail", "warn", "warn"),
+        ("skip", "error", "skipped"),
+    ],
+)
+def test_each_test_of_the_test_run_facet_is_a_check_result(status, severity, expected):
+    test = test_run.TestExecution(
+        name="assert_revenue_matches_orders",
+        status=status,
+        severity=severity,
+        expected="0",
+        actual="3",
+        params={"tolerance": 0.01},
+    )
+    event = test_run_event({"test": test_run.TestRunFacet(tests=[test])})
+    [check] = of_type(parse(Serde.to_json(event)), CheckResult)
+    assert (check.check, check.status, check.success) == (
+        "assert_revenue_matches_orders",
+        expected,
+        expected == "pass",
+    )
+    # The one input is what the test is about: its product and its name as the suite.
+    assert (check.product_id, check.suite) == ("orders", "shop.public.orders")
+    assert check.details["params"] == {"tolerance": 0.01}
+    assert (check.details["expected"], check.details["actual"]) == ("0", "3")
+
+
+def test_a_test_with_an_unknown_status_is_left_out_saying_so():
+    tests = [
+        test_run.TestExecution(name="assert_a", status="pass"),
+        test_run.TestExecution(name="assert_b", status="inconclusive"),
+    ]
+    result = parse(Serde.to_json(test_run_event({"test": test_run.TestRunFacet(tests=tests)})))
+    assert [c.check for c in of_type(result, CheckResult)] == ["assert_a"]
+    assert any("status inconclusive" in w for w in warnings_of(result))
+
+
+def test_metrics_go_to_the_run_and_to_the_checks_of_the_measured_dataset():
+    metrics = dqm.DataQualityMetricsInputDatasetFacet(
+        rowCount=5000,
+        bytes=1 << 20,
+        columnMetrics={"order_id": dqm.ColumnMetrics(nullCount=0, distinctCount=5000)},
+    )
+    orders = InputDataset(
+        namespace=WAREHOUSE,
+        name="shop.public.orders",
+        inputFacets={
+            "dataQualityMetrics": metrics,
+            "dataQualityAssertions": dqa.DataQualityAssertionsDatasetFacet(
+                [dqa.Assertion(assertion="not_null", success=True, column="order_id")]
+            ),
+        },
+    )
+    revenue = OutputDataset(
+        namespace=WAREHOUSE,
+        name="analytics.revenue_daily",
+        outputFacets={
+            "outputStatistics": output_statistics_output_dataset.OutputStatisticsOutputDatasetFacet(
+                rowCount=31, size=4096
+            )
+        },
+    )
+    records = parse(Serde.to_json(test_run_event(inputs=[orders], outputs=[revenue])))
+    [run] = of_type(records, PipelineRun)
+    assert run.details["data_quality_metrics"][ORDERS]["rowCount"] == 5000
+    assert run.details["output_statistics"][REVENUE] == {"rowCount": 31, "size": 4096}
+    [check] = of_type(records, CheckResult)
+    assert check.element_count == 5000
+    assert check.details["column_metrics"]["distinctCount"] == 5000  # that column's metrics
+
+
+def test_metrics_without_a_run_to_keep_them_are_said_to_be_lost():
+    event = json.loads(json.dumps(EVENTS[1])) | {"eventType": "OTHER"}
+    event["inputs"][1]["inputFacets"] = {
+        "dataQualityMetrics": {"rowCount": 7, "columnMetrics": {}},
+        "inputStatistics": {"rowCount": 7},
+    }
+    result = parse(json.dumps(event))
+    [warning] = [w for w in warnings_of(result) if "not stored" in w]
+    assert "dataQualityMetrics" in warning and "inputStatistics" in warning
+
+
+def test_a_metrics_facet_without_column_metrics_is_read_with_a_warning():
+    event = json.loads(json.dumps(EVENTS[1]))
+    event["inputs"][1]["inputFacets"] = {"dataQualityMetrics": {"rowCount": 7, "fileCount": 1}}
+    result = parse(json.dumps(event))
+    [run] = of_type(result, PipelineRun)
+    assert run.details["data_quality_metrics"][FX_RATES] == {
+        "rowCount": 7,
+        "fileCount": 1,
+        "columnMetrics": {},
+    }
+    assert any("dataQualityMetrics.columnMetrics" in w for w in warnings_of(result))
+
+
+def test_run_and_job_facets_fill_the_run_details():
+    facets = {
+        "parent": parent_run.ParentRunFacet(
+            run=parent_run.Run(runId=RUN_FAILED),
+            job=parent_run.Job(namespace="airflow", name="revenue_dag"),
+            root=parent_run.Root(
+                run=parent_run.RootRun(runId=RUN_OK),
+                job=parent_run.RootJob(namespace="airflow", name="nightly"),
+            ),
+        ),
+        "nominalTime": nominal_time_run.NominalTimeRunFacet(
+            nominalStartTime="2026-11-24T03:00:00Z"
+        ),
+    }
+    job = Job(
+        namespace="dbt",
+        name="revenue_daily.build",
+        facets={
+            "jobType": job_type_job.JobTypeJobFacet(
+                processingType="BATCH", integration="DBT", jobType="MODEL"
+            )
+        },
+    )
+    [run] = of_type(parse(Serde.to_json(test_run_event(facets, job=job))), PipelineRun)
+    assert (run.details["parent_run_id"], run.details["parent_job"]) == (
+        RUN_FAILED,
+        "airflow/revenue_dag",
+    )
+    assert (run.details["root_run_id"], run.details["root_job"]) == (RUN_OK, "airflow/nightly")
+    assert run.details["nominal_start_time"] == "2026-11-24T03:00:00Z"
+    assert run.details["job_type"]["integration"] == "DBT"
+
+
+def test_unread_facets_are_named_once_per_file_and_deleted_ones_not_at_all():
+    job = Job(
+        namespace="dbt", name="revenue_daily.build", facets={"sql": sql_job.SQLJobFacet("SELECT 1")}
+    )
+    schema = schema_dataset.SchemaDatasetFacet(
+        fields=[schema_dataset.SchemaDatasetFacetFields(name="order_id", type="bigint")]
+    )
+    orders = InputDataset(namespace=WAREHOUSE, name="shop.public.orders", facets={"schema": schema})
+    event = json.loads(Serde.to_json(test_run_event(job=job, inputs=[orders])))
+    event["inputs"][0]["facets"]["storage"] = {"_deleted": True}
+    content = "\n".join(
+        json.dumps(event | {"eventTime": f"2026-11-24T0{h}:00:00Z"}) for h in range(3)
+    )
+    result = parse(content)
+    assert warnings_of(result) == ["facets meshgov does not read were left out: schema, sql"]
+
+
+def test_a_refused_event_adds_no_warning():
+    bad = json.loads(
+        Serde.to_json(
+            test_run_event(
+                job=Job(namespace="dbt", name="x", facets={"sql": sql_job.SQLJobFacet("SELECT 1")})
+            )
+        )
+    )
+    bad["run"]["runId"] = 7
+    result = parse(json.dumps(EVENTS[0]) + "\n" + json.dumps(bad))
+    assert isinstance(result, Parsed) and len(result.problems) == 1
+    assert result.warnings == []
+
+
+@pytest.mark.parametrize(
+    ("facets_at", "facet", "value", "reason"),
+    [
+        (
+            ("run", "facets"),
+            "parent",
+            {"job": {"namespace": "a", "name": "b"}},
+            "run.facets.parent.run is missing",
+        ),
+        (
+            ("run", "facets"),
+            "parent",
+            {"run": {"runId": "r"}, "job": {"namespace": "a"}},
+            "run.facets.parent.job.name is missing",
+        ),
+        (
+            ("run", "facets"),
+            "errorMessage",
+            {"message": 42},
+            "run.facets.errorMessage.message must be a string",
+        ),
+        (
+            ("run", "facets"),
+            "nominalTime",
+            {"nominalEndTime": "2026-11-24T04:00:00Z"},
+            "run.facets.nominalTime.nominalStartTime is missing",
+        ),
+        (
+            ("run", "facets"),
+            "processing_engine",
+            {"name": "spark"},
+            "run.facets.processing_engine.version is missing",
+        ),
+        (
+            ("run", "facets"),
+            "test",
+            {"tests": [{"name": "t"}]},
+            "run.facets.test.tests[0].status is missing",
+        ),
+        (("run", "facets"), "test", {"tests": {}}, "run.facets.test.tests must be an array"),
+        (
+            ("job", "facets"),
+            "jobType",
+            {"processingType": "BATCH"},
+            "job.facets.jobType.integration is missing",
+        ),
+        (
+            ("job", "facets"),
+            "ownership",
+            {"owners": [{"type": "team"}]},
+            "job.facets.ownership.owners[0].name is missing",
+        ),
+        (
+            ("inputs", 1, "inputFacets"),
+            "dataQualityMetrics",
+            {"rowCount": "10", "columnMetrics": {}},
+            "inputs[1].inputFacets.dataQualityMetrics.rowCount must be an integer, found a string",
+        ),
+        (
+            ("inputs", 1, "inputFacets"),
+            "dataQualityMetrics",
+            {"columnMetrics": {"id": 3}},
+            "dataQualityMetrics.columnMetrics.id must be an object",
+        ),
+        (
+            ("outputs", 0, "outputFacets"),
+            "outputStatistics",
+            {"rowCount": 1.5},
+            "outputs[0].outputFacets.outputStatistics.rowCount must be an integer, found a number",
+        ),
+        (
+            ("inputs", 0, "inputFacets", "dataQualityAssertions", "assertions", 0),
+            "severity",
+            2,
+            "assertions[0].severity must be a string, found a number",
+        ),
+        (
+            ("inputs", 0, "inputFacets", "dataQualityAssertions", "assertions", 0),
+            "expected",
+            1000,
+            "assertions[0].expected must be a string, found a number",
+        ),
+    ],
+)
+def test_a_malformed_facet_meshgov_reads_refuses_its_event_naming_the_field(
+    facets_at, facet, value, reason
+):
+    event = json.loads(json.dumps(EVENTS[1]))
+    container = event
+    for step in facets_at:
+        container = container[step]
+    container[facet] = value
+    with pytest.raises(CollectorParseError) as refused:
+        parse(json.dumps(event))
+    assert reason in refused.value.reason
+
+
+def test_a_facet_on_its_own_is_not_evidence_but_a_bad_line_among_events():
+    fragment = {"dataQualityAssertions": Serde.to_dict(dqa.DataQualityAssertionsDatasetFacet([]))}
+    with pytest.raises(
+        NotEvidence, match=r"not an OpenLineage event but a facet \(dataQualityAssertions\)"
+    ):
+        parse(json.dumps(fragment, indent=2))
+    result = parse(json.dumps(EVENTS[0]) + "\n" + json.dumps(fragment))
+    assert isinstance(result, Parsed) and result.problems[0].position == "line 2"
+    assert "not an OpenLineage event but a facet" in result.problems[0].reason
