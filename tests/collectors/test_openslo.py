@@ -59,6 +59,10 @@ def slo(name: str = "orders-freshness", **spec) -> dict:
     }
 
 
+def records_of(result) -> list:
+    return result.records if isinstance(result, Parsed) else result
+
+
 def dump(*documents: dict) -> str:
     return yaml.safe_dump_all(documents, sort_keys=False)
 
@@ -68,7 +72,18 @@ def test_registered_through_the_entry_point_group():
 
 
 def test_the_orders_file():
-    definitions = {d.name: d for d in parse(ORDERS)}
+    result = parse(ORDERS)
+    assert isinstance(result, Parsed) and result.problems == []
+    # The Service and AlertPolicy are checked, then noted as not used; the calendar window
+    # is kept but evaluated as rolling.
+    assert result.warnings == [
+        "kind Service: meshgov does not use services; not stored",
+        "kind AlertPolicy: meshgov does not use alert policies (meshgov's own burn-rate "
+        "alerting applies); not stored",
+        "calendar-aligned time windows are kept (startTime, timeZone) but evaluated as "
+        "rolling windows of the same duration ending now",
+    ]
+    definitions = {d.name: d for d in result.records}
     assert sorted(definitions) == [
         "orders-api-latency/fast",
         "orders-api-latency/usable",
@@ -107,7 +122,8 @@ def test_the_orders_file():
 
 
 def test_parsing_twice_gives_the_same_keys():
-    assert [d.natural_key for d in parse(ORDERS)] == [d.natural_key for d in parse(ORDERS)]
+    first, second = records_of(parse(ORDERS)), records_of(parse(ORDERS))
+    assert [d.natural_key for d in first] == [d.natural_key for d in second]
 
 
 @pytest.mark.parametrize(
@@ -156,26 +172,44 @@ def test_indicator_ref_to_an_sli_in_the_same_file():
     [
         ({"budgetingMethod": None}, "spec.budgetingMethod: missing; expected one of"),
         ({"budgetingMethod": "occurrences"}, "'occurrences' is not supported"),
-        ({"objectives": [{"target": 0}]}, "target: 0 is outside (0, 1]"),
-        ({"objectives": [{"target": 1.5}]}, "target: 1.5 is outside (0, 1]"),
-        ({"objectives": [{"target": float("nan")}]}, "is outside (0, 1]"),
-        ({"objectives": [{"targetPercent": 100.5}]}, "targetPercent: 100.5 is outside (0, 100]"),
+        ({"objectives": [{"target": -0.1}]}, "target: -0.1 is outside [0, 1]"),
+        ({"objectives": [{"target": 1.5}]}, "target: 1.5 is outside [0, 1]"),
+        ({"objectives": [{"target": 99.5}]}, "(a percentage is written as targetPercent)"),
+        ({"objectives": [{"target": float("nan")}]}, "is outside [0, 1]"),
+        ({"objectives": [{"targetPercent": 100.5}]}, "targetPercent: 100.5 is outside [0, 100]"),
+        ({"objectives": [{"target": 0.9, "op": "below"}]}, "op: 'below'; expected one of lt"),
         ({"objectives": [{"target": 0.9, "targetPercent": 90}]}, "either target or targetPercent"),
         ({"objectives": [{"op": "lt"}]}, "target (or targetPercent) is missing"),
         ({"objectives": []}, "spec.objectives: expected a non-empty list"),
         ({"objectives": [{"target": 0.9, "op": "lt", "value": "x"}]}, "value: expected a finite"),
         ({"objectives": ["x"]}, "spec.objectives[0]: expected a mapping"),
         ({"objectives": [{"displayName": "a", "target": 0.9}] * 2}, "the same displayName"),
-        ({"timeWindow": None}, "spec.timeWindow is missing"),
         ({"timeWindow": [{"duration": "28 days"}]}, "'28 days' is not a duration"),
         ({"timeWindow": [{"duration": "0d"}]}, "'0d' is not a duration"),
         ({"timeWindow": [{"duration": "1d"}, {"duration": "7d"}]}, "exactly one window"),
         ({"timeWindow": [{"duration": "1d", "isRolling": "yes"}]}, "isRolling: expected true"),
         ({"indicator": None}, "spec.indicator or spec.indicatorRef is required"),
+        (
+            {"indicator": {"metadata": {"name": "x"}, "spec": {"ratioMetric": {"good": {}}}}},
+            "needs total with good or bad, or raw with rawType",
+        ),
+        (
+            {"indicator": {"metadata": {"name": "x"}, "spec": {"ratioMetric": {"raw": {}}}}},
+            "raw needs rawType success or failure",
+        ),
+        (
+            {
+                "indicator": {
+                    "metadata": {"name": "x"},
+                    "spec": {"ratioMetric": {"good": {}, "bad": {}, "total": {}}},
+                }
+            },
+            "give good or bad, not both",
+        ),
+        ({"description": "x" * 1051}, "spec.description is 1051 characters long"),
         ({"indicator": {"metadata": {"name": "x"}, "spec": {}}}, "neither ratioMetric nor"),
         ({"indicator": {"spec": {"ratioMetric": {}}}}, "the SLI has no metadata.name"),
         ({"indicatorRef": "elsewhere"}, "give either indicator or indicatorRef"),
-        ({"indicator": None, "indicatorRef": "elsewhere"}, "no kind: SLI named 'elsewhere'"),
         (
             {
                 "budgetingMethod": "Timeslices",
@@ -200,6 +234,160 @@ def test_a_broken_slo_is_refused_naming_document_and_field(spec, reason):
     [problem] = result.problems
     assert problem.position == "document 1 (SLO broken)"
     assert reason in problem.reason
+
+
+def test_an_slo_without_time_window_is_read_over_28_days_with_a_warning():
+    # timeWindow is optional in OpenSLO v1 (README, Notes (SLO)).
+    result = parse(dump(slo(timeWindow=None)))
+    assert isinstance(result, Parsed) and result.problems == []
+    [definition] = result.records
+    assert (definition.window, definition.details["window_declared"]) == ("28d", False)
+    assert result.warnings == [
+        "spec.timeWindow is absent (optional in OpenSLO v1): evaluated over a rolling 28d window"
+    ]
+
+
+def test_an_indicator_ref_to_an_sli_of_another_file_is_read_by_name():
+    result = parse(dump(slo(indicator=None, indicatorRef="fresh-loads")))
+    [definition] = result.records
+    assert definition.indicator == "fresh-loads"
+    assert definition.details["indicator"] == {
+        "name": "fresh-loads",
+        "ref": "fresh-loads",
+        "metric": None,
+        "spec": None,
+    }
+    assert "names SLI 'fresh-loads', which is not in this file" in result.warnings[0]
+
+
+def test_target_zero_is_allowed_by_the_specification():
+    [definition] = parse(dump(slo(objectives=[{"target": 0}])))
+    assert definition.target == 0.0
+
+
+def test_a_composite_slo_has_one_definition_per_objective_with_its_indicator():
+    ratio = {"ratioMetric": {"counter": True, "bad": {}, "total": {}}}
+    objectives = [
+        {
+            "displayName": "loads",
+            "target": 0.99,
+            "compositeWeight": 2,
+            "indicator": {"metadata": {"name": "load-errors"}, "spec": ratio},
+        },
+        {"displayName": "reads", "targetPercent": 99.9, "indicatorRef": "read-errors"},
+    ]
+    result = parse(dump(slo(indicator=None, objectives=objectives)))
+    loads, reads = result.records
+    assert (loads.name, loads.indicator, loads.target) == (
+        "orders-freshness/loads",
+        "load-errors",
+        0.99,
+    )
+    assert loads.details["objective"]["compositeWeight"] == 2
+    assert (reads.indicator, reads.target) == ("read-errors", 0.999)
+    assert any("is composite" in w for w in result.warnings)
+
+
+def test_an_objective_with_its_own_indicator_beside_the_slos_uses_its_own():
+    objectives = [{"displayName": "own", "target": 0.9, "indicatorRef": "x"}, {"target": 0.99}]
+    own, shared = records_of(parse(dump(slo(objectives=objectives))))
+    assert (own.indicator, shared.indicator) == ("x", "fresh-loads")
+
+
+def test_a_refused_slos_warnings_are_not_the_files():
+    broken = slo("broken", timeWindow=None, budgetingMethod="Weekly")
+    result = parse(dump(slo("good-one"), broken))
+    assert [p.position for p in result.problems] == ["document 1 (SLO broken)"]
+    assert result.warnings == []
+
+
+def test_alert_policies_are_kept_and_said_to_be_unused():
+    result = parse(dump(slo(alertPolicies=["orders-fast-burn", {"alertPolicyRef": "slow"}])))
+    [definition] = result.records
+    assert definition.details["alert_policies"] == ["orders-fast-burn", {"alertPolicyRef": "slow"}]
+    assert result.warnings == [
+        "spec.alertPolicies are not evaluated (meshgov alerts on burn rates itself)"
+    ]
+
+
+def _object(kind: str, spec: dict, version: str = "openslo/v1") -> dict:
+    return {"apiVersion": version, "kind": kind, "metadata": {"name": "x"}, "spec": spec}
+
+
+CONDITION = {"severity": "page", "condition": {"kind": "burnrate", "op": "gt", "threshold": 2}}
+
+
+@pytest.mark.parametrize(
+    ("document", "reason"),
+    [
+        (_object("AlertCondition", {"severity": "page"}), "spec.condition is missing"),
+        (_object("AlertCondition", {"condition": {}}), "spec.severity is missing"),
+        (_object("AlertNotificationTarget", {"description": "x"}), "spec.target is missing"),
+        (_object("DataSource", {"connectionDetails": {}}), "spec.type is missing"),
+        (_object("Service", {"description": "x" * 1100}), "OpenSLO allows at most 1050"),
+        (
+            _object("AlertPolicy", {"notificationTargets": [{"targetRef": "t"}]}),
+            "spec.conditions: expected a list of one condition",
+        ),
+        (
+            _object(
+                "AlertPolicy",
+                {
+                    "conditions": [{"conditionRef": "c"}] * 2,
+                    "notificationTargets": [{"targetRef": "t"}],
+                },
+            ),
+            "spec.conditions holds 2 conditions; OpenSLO v1 allows one",
+        ),
+        (
+            _object("AlertPolicy", {"conditions": [{"foo": "bar"}], "notificationTargets": []}),
+            "spec.conditions[0]: expected conditionRef or an inline kind: AlertCondition",
+        ),
+        (
+            _object(
+                "AlertPolicy",
+                {"conditions": [{"conditionRef": "c"}], "notificationTargets": [{"foo": "t"}]},
+            ),
+            "spec.notificationTargets[0]: expected targetRef or an inline kind",
+        ),
+        (
+            _object("SLI", {"ratioMetric": {"good": {}, "bad": {}, "total": {}}}),
+            "give good or bad, not both",
+        ),
+        (
+            _object("AlertNotificationTarget", {"target": "email"}, "openslo/v1alpha"),
+            "apiVersion 'openslo/v1alpha' is not supported; meshgov reads openslo/v1",
+        ),
+    ],
+)
+def test_a_broken_object_of_another_kind_is_refused_naming_its_field(document, reason):
+    with pytest.raises(CollectorParseError) as refused:
+        parse(dump(document))
+    assert reason in refused.value.reason
+    assert refused.value.position == f"document 0 ({document['kind']} x)"
+    # Beside a good SLO it costs only itself.
+    result = parse(dump(slo(), document))
+    assert [d.name for d in result.records] == ["orders-freshness"]
+    assert [p.position for p in result.problems] == [f"document 1 ({document['kind']} x)"]
+
+
+def test_files_of_other_kinds_only_are_not_evidence_and_say_what_they_hold():
+    policy = _object(
+        "AlertPolicy",
+        {
+            "conditions": [
+                {"kind": "AlertCondition", "metadata": {"name": "c"}, "spec": CONDITION}
+            ],
+            "notificationTargets": [{"targetRef": "t"}],
+        },
+    )
+    content = dump(
+        policy, _object("AlertCondition", CONDITION), _object("DataSource", {"type": "Prometheus"})
+    )
+    with pytest.raises(NotEvidence, match=r"found: AlertCondition, AlertPolicy, DataSource"):
+        parse(content)
+    with pytest.raises(NotEvidence, match=r"document 0 has apiVersion 'foo'; meshgov reads"):
+        parse(dump(_object("Service", {}, "foo")))
 
 
 def test_missing_name_is_refused():
@@ -275,7 +463,7 @@ def _never_crashes(content: bytes) -> None:
     except (CollectorParseError, NotEvidence):
         return
     for definition in result.records if isinstance(result, Parsed) else result:
-        assert 0 < definition.target <= 1
+        assert 0 <= definition.target <= 1
         json.dumps(definition.details)
 
 

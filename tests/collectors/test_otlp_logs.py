@@ -262,7 +262,6 @@ RESOURCE_VALUE = ("resourceLogs", 0, "resource", "attributes", 0, "value")
         ((*RECORD, "timeUnixNano"), "99999999999999999999", "does not fit in 64 bits"),
         ((*RECORD, "severityNumber"), 25, "severityNumber must be an integer from 1 to 24"),
         ((*RECORD, "severityText"), 13, "severityText must be a string"),
-        ((*RECORD, "traceId"), "JjD7F7ZeK8JTiKkvtQTEHw==", "32 hex digits (OTLP/JSON writes hex"),
         ((*RECORD, "spanId"), 7, "spanId must be a hex string"),
         ((*RECORD, "body"), {"stringValue": "a", "intValue": "1"}, "holds more than one value"),
         ((*RECORD, "body"), "plain", "body must be an AnyValue object"),
@@ -287,6 +286,73 @@ def test_other_signals_are_skipped_and_other_json_refused():
     with pytest.raises(CollectorParseError, match="empty"):
         parse(b"")
     assert parse('{"resourceLogs": []}') == []  # an empty export is not an error
+
+
+def one_record_line(**fields) -> str:
+    record = {"timeUnixNano": "1796000000000000000", **fields}
+    return json.dumps({"resourceLogs": [{"scopeLogs": [{"logRecords": [record]}]}]})
+
+
+def test_an_invalid_trace_id_means_no_trace_not_a_refusal():
+    # logs.proto: receivers SHOULD take a record with an invalid id as not associated with a
+    # trace. Base64 (proto3's usual bytes mapping) is the common mistake: said once per file.
+    lines = [
+        one_record_line(traceId="JjD7F7ZeK8JTiKkvtQTEHw==", body={"stringValue": n}) for n in "ab"
+    ]
+    result = parse("\n".join(lines))
+    assert isinstance(result, Parsed) and result.problems == []
+    assert [r.trace_id for r in result.records] == [None, None]
+    [warning] = result.warnings
+    assert "traceId is not 32 hex digits (OTLP/JSON writes hex, not base64)" in warning
+
+
+def test_one_pretty_printed_request_per_file_is_read():
+    request = json.loads(one_record_line(eventName="orders.loaded", body={"stringValue": "x"}))
+    [record] = records_of(parse(json.dumps(request, indent=2)))
+    assert record.attributes == {"event.name": "orders.loaded"}
+    broken = json.dumps(request, indent=2).replace('"x"', '"x",')
+    with pytest.raises(CollectorParseError) as refused:
+        parse(broken)
+    assert "not valid JSON" in refused.value.reason
+    # The position is the line the parser stopped at: the one after the stray comma.
+    stray = next(n for n, line in enumerate(broken.splitlines(), 1) if line.endswith('"x",'))
+    assert refused.value.position == f"line {stray + 1}"
+
+
+def test_proto_field_names_are_refused_saying_what_to_write():
+    with pytest.raises(CollectorParseError, match="'resource_logs' is the proto field name"):
+        parse('{"resource_logs": []}')
+    with pytest.raises(CollectorParseError, match="time_unix_nano: proto field names"):
+        parse(
+            json.dumps(
+                {"resourceLogs": [{"scopeLogs": [{"logRecords": [{"time_unix_nano": "1"}]}]}]}
+            )
+        )
+
+
+def test_event_name_beside_a_different_event_name_attribute_keeps_the_attribute():
+    attribute = [{"key": "event.name", "value": {"stringValue": "legacy.name"}}]
+    result = parse(one_record_line(eventName="new.name", attributes=attribute))
+    assert result.records[0].attributes["event.name"] == "legacy.name"
+    assert "differs from its event.name attribute" in result.warnings[0]
+    with pytest.raises(CollectorParseError, match="eventName must be a string"):
+        parse(one_record_line(eventName=7))
+
+
+def test_unused_fields_are_warned_once_per_file():
+    lines = [one_record_line(flags=1, droppedAttributesCount=3) for _ in range(3)]
+    lines.append(one_record_line(body={"futureValue": {"x": 1}}))
+    result = parse("\n".join(lines))
+    assert len(result.records) == 4
+    assert (
+        result.warnings
+        == [
+            "log record flags (W3C trace flags) are not stored",
+            "log records' droppedAttributesCount (attributes the sender dropped) is not stored",
+            "line 4: resourceLogs[0].scopeLogs[0].logRecords[0].body holds a value of a kind this "
+            "reader does not know (futureValue); read as empty, as OTLP says",
+        ][: len(result.warnings)]
+    )
 
 
 def test_natural_keys_are_stable_and_a_reshipped_line_is_one_record(logs_file):
