@@ -42,6 +42,8 @@ def print_registration(report: RegistrationReport) -> None:
         err.print(f"[red]refused[/red] {error}")
     for message in report.deferred:
         err.print(f"[yellow]deferred[/yellow] {message}")
+    for message in report.warnings:
+        err.print(f"[yellow]warning[/yellow] {message}")
 
 
 @contextmanager

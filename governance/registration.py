@@ -40,6 +40,8 @@ class RegistrationReport:
     refused: list[DescriptorError] = field(default_factory=list)
     ignored: list[str] = field(default_factory=list)  # YAML files of other kinds
     deferred: list[str] = field(default_factory=list)  # contracts whose product is absent
+    # "path: field: message": accepted, but a field meshgov does not use (or a deprecated form)
+    warnings: list[str] = field(default_factory=list)
     lineage_added: int = 0
     lineage_removed: int = 0
 
@@ -76,6 +78,9 @@ def register_paths(store: Store, paths: Sequence[Path]) -> RegistrationReport:
         for product in products:
             _register_product(store, product, contracts, bad_contracts, report)
         _register_loose_contracts(store, contracts, products, report)
+        # A file refused at registration (its contract missing, say): the refusal is what counts.
+        refused = tuple(f"{error.path}: " for error in report.refused)
+        report.warnings = [w for w in report.warnings if not w.startswith(refused)]
         with store.begin() as connection:
             report.lineage_added, report.lineage_removed = sync_lineage(connection)
     return report
@@ -89,13 +94,15 @@ def _parse_contracts(
     for file in files:
         if file.kind != "DataContract":
             continue
+        said: list[str] = []  # a refused file's warnings would only distract from the refusal
         try:
-            contract = parse_contract(file.content, str(file.path))
+            contract = parse_contract(file.content, str(file.path), warnings=said)
         except DescriptorError as error:
             report.refused.append(error)
             if file.declared_id:
                 bad[file.declared_id] = error
             continue
+        report.warnings.extend(said)
         versions = contracts.setdefault(contract.id, [])
         twin = next((c for c in versions if c.version == contract.version), None)
         if twin is not None:
@@ -127,11 +134,13 @@ def _parse_products(
             else:
                 report.ignored.append(str(file.path))
             continue
+        said = []
         try:
-            product = parse_product(file.content, str(file.path))
+            product = parse_product(file.content, str(file.path), warnings=said)
         except DescriptorError as error:
             report.refused.append(error)
             continue
+        report.warnings.extend(said)
         if product.id in seen:
             problem = f"product {product.id!r} is also declared in {seen[product.id]}"
             report.refused.append(DescriptorError(str(file.path), "id", problem))
