@@ -176,12 +176,13 @@ def _register_product(
                 .where(contracts_table.c.id == port.contract_id)
                 .limit(1)
             ):
-                problem = (
-                    f"contract {port.contract_id!r} was not found among the registered files "
-                    "or in the store; register the contract file together with the product"
+                # A valid descriptor may name a contract published elsewhere: the product
+                # registers, and its port's schema stays unknown until the contract does.
+                report.warnings.append(
+                    f"{product.source_path}: {where}: contract {port.contract_id!r} was not "
+                    "found among the registered files or in the store; the port's schema and "
+                    "classification stay unknown until the contract file is registered"
                 )
-                report.refused.append(DescriptorError(product.source_path, where, problem))
-                return
         for contract in needed:
             if write_contract(connection, contract):
                 report.contracts_written.append(f"{contract.id}@{contract.version}")

@@ -111,12 +111,6 @@ BROKEN_PRODUCTS = {
         "Field required",
     ),
     "not YAML": ("name: Orders", "name: [Orders", "line", "not valid YAML"),
-    "unknown contract": (
-        "contractId: orders-contract",
-        "contractId: no-such-contract",
-        "outputPorts[0].contractId",
-        "contract 'no-such-contract' was not found",
-    ),
 }
 
 
@@ -143,6 +137,32 @@ def test_invalid_descriptor_is_refused_with_file_and_field_and_others_register(
     assert not any(r[0] == "orders" for r in rows["ports"])
     # the orders contract belongs to the refused product: nothing of it is written
     assert not any(r[0] == "orders-contract" for r in rows["contracts"])
+
+
+def test_a_contract_published_elsewhere_is_a_warning_and_attaches_when_registered(
+    service, mesh_copy
+):
+    descriptor = mesh_copy / "products" / "orders.yaml"
+    contract = mesh_copy / "contracts" / "orders.odcs.yaml"
+    elsewhere = mesh_copy.parent / "elsewhere"
+    elsewhere.mkdir()
+    contract = contract.rename(elsewhere / contract.name)
+
+    report = service.register([mesh_copy])
+
+    assert report.ok and sorted(report.registered) == ["orders", "revenue"]
+    [warning] = [w for w in report.warnings if "orders-contract" in w]
+    assert warning.startswith(f"{descriptor}: outputPorts[0].contractId: ")
+    assert "not found" in warning
+    assert service.product_detail("orders").product["id"] == "orders"
+    assert not any(r[0] == "orders-contract" for r in dump(service.store)["contracts"])
+
+    report = service.register([contract])  # the contract arrives later, on its own
+
+    assert report.ok and report.contracts_written == ["orders-contract@1.0.0"]
+    assert any(
+        c["name"] == "order_id" for c in service.product_detail("orders").contracts[0]["columns"]
+    )
 
 
 def test_invalid_contract_refuses_the_product_serving_it(service, mesh_copy):
