@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from collectors import (
+    MAX_REASON_CHARS,
     CollectorParseError,
     NotEvidence,
     Parsed,
@@ -37,6 +38,7 @@ from governance.store.evidence import record_key
 from governance.store.upsert import sqlite_datetime
 
 MAX_PROBLEMS_SHOWN = 5
+MAX_WARNINGS_SHOWN = 10
 # Each problem is already at most MAX_REASON_CHARS; their join is bounded as a whole too.
 MAX_NOTES_CHARS = 6000
 # Files larger than this are refused before they are read (a source's options.max_file_bytes
@@ -235,7 +237,7 @@ def parse_content(
         if isinstance(parsed, Parsed)
         else (parsed, [], [])
     )
-    noted = _joined(warnings) if warnings else None
+    noted = _bounded(warnings)
     outcome = FileOutcome(
         shown, "ok", content_sha256=digest, records_read=len(records), warnings=noted
     )
@@ -253,8 +255,15 @@ def parse_content(
     return FileResult(outcome, mark, list(records), [record_key(r) for r in records])
 
 
+def _bounded(warnings: Sequence[str]) -> tuple[str, ...]:
+    """A file's warnings as people will read them: each short, the first few, and a count."""
+    shown = [storable(w, MAX_REASON_CHARS) for w in warnings[:MAX_WARNINGS_SHOWN]]
+    more = len(warnings) - MAX_WARNINGS_SHOWN
+    return tuple(shown + ([f"and {more} more warning(s)"] if more > 0 else []))
+
+
 def _joined(notes: Sequence[object]) -> str:
-    """The first few problems or warnings of a file, and how many more there were."""
+    """The first few problems of a file, and how many more there were."""
     shown = "; ".join(str(note) for note in notes[:MAX_PROBLEMS_SHOWN])
     more = len(notes) - MAX_PROBLEMS_SHOWN
     return storable(shown + (f"; and {more} more" if more > 0 else ""), MAX_NOTES_CHARS)

@@ -19,6 +19,7 @@ from rich.progress import Progress as RichProgress
 
 from collectors.runner import Progress, RunReport
 from governance.registration import RegistrationReport
+from governance.store.collector_log import FileOutcome
 
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
@@ -87,7 +88,7 @@ def collection_summary(report: RunReport) -> dict[str, Any]:
                     {"file": o.path, "status": o.status, "position": o.position, "reason": o.reason}
                     for o in s.refused
                 ],
-                "warnings": [{"file": o.path, "warnings": o.warnings} for o in s.warned],
+                "warnings": [{"file": o.path, "warnings": list(o.warnings)} for o in s.warned],
             }
             for s in report.sources
         ],
@@ -115,9 +116,23 @@ def print_collection(report: RunReport) -> bool:
             where = f" ({outcome.position})" if outcome.position else ""
             verb = "partly read" if outcome.status == "partial" else "refused"
             err.print(f"[red]{verb}[/red] {escape(f'{outcome.path}{where}: {outcome.reason}')}")
-        for outcome in source.warned:
-            err.print(f"[yellow]warning[/yellow] {escape(f'{outcome.path}: {outcome.warnings}')}")
+        print_warnings(source.warned)
     return report.ok
+
+
+def print_warnings(warned: list[FileOutcome]) -> None:
+    """Warnings grouped by what they say: one line per warning, with how many files said it.
+
+    A mesh's files tend to share their unread parts (every OpenLineage producer's schema
+    facet, say): hundreds of identical lines would hide the one that matters.
+    """
+    files_by_warning: dict[str, list[str]] = {}
+    for outcome in warned:
+        for warning in outcome.warnings:
+            files_by_warning.setdefault(warning, []).append(outcome.path)
+    for warning, paths in files_by_warning.items():
+        where = paths[0] if len(paths) == 1 else f"{len(paths)} files, e.g. {paths[0]}"
+        err.print(f"[yellow]warning[/yellow] {escape(f'{where}: {warning}')}")
 
 
 def write_rows(rows: list[dict[str, Any]], fmt: ExportFormat, output: Path | None) -> None:

@@ -81,7 +81,10 @@ def _descriptor(name: str, domain: str, owner: str) -> dict[str, Any]:
                 ],
             },
         ],
-        "team": [{"username": owner, "name": owner.split("@")[0], "role": "owner"}],
+        "team": {
+            "name": f"{title} team",
+            "members": [{"username": owner, "name": owner.split("@")[0], "role": "owner"}],
+        },
         "support": [
             {
                 "channel": f"#{name}",

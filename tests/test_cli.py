@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import shutil
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -120,6 +121,47 @@ def test_collect_exits_1_and_names_what_was_refused(cli, mesh_dir, gx_validation
     assert result.exit_code == 1
     assert f"refused {batch / 'broken.json'}: not valid JSON" in result.stderr
     assert "1 read" in result.stdout and "4 new" in result.stdout
+
+
+def test_collect_warns_once_per_kind_of_unused_part_not_once_per_file(cli, tmp_path):
+    cli("init")
+    slos = tmp_path / "slos"
+    slos.mkdir()
+    service = "apiVersion: openslo/v1\nkind: Service\nmetadata: {name: checkout}\nspec: {}\n"
+    for name in ("orders", "payments", "refunds"):
+        slo = f"""apiVersion: openslo/v1
+kind: SLO
+metadata: {{name: {name}-fresh}}
+spec:
+  service: checkout
+  budgetingMethod: Occurrences
+  timeWindow: [{{duration: 28d, isRolling: true}}]
+  indicator:
+    metadata: {{name: {name}-loads}}
+    spec:
+      ratioMetric:
+        good: {{metricSource: {{type: prometheus, spec: {{query: good}}}}}}
+        total: {{metricSource: {{type: prometheus, spec: {{query: total}}}}}}
+  objectives: [{{target: 0.99}}]
+"""
+        (slos / f"{name}.yaml").write_text(service + "---\n" + slo)
+
+    result = cli("collect", "-t", "openslo", "-p", str(slos))
+
+    assert result.exit_code == 0, result.stderr  # a warning is not a refusal
+    assert "3 read" in result.stdout and "3 new" in result.stdout
+    [line] = [line for line in result.stderr.splitlines() if line.startswith("warning")]
+    assert line.startswith(f"warning 3 files, e.g. {slos / 'orders.yaml'}: kind Service")
+    copy = tmp_path / "copy"
+    shutil.copytree(slos, copy)
+    summary = json.loads(cli("collect", "-t", "openslo", "-p", str(copy), "--json").stdout)
+    warned = summary["sources"][0]["warnings"]
+    assert [Path(w["file"]).name for w in warned] == [
+        "orders.yaml",
+        "payments.yaml",
+        "refunds.yaml",
+    ]
+    assert all(len(w["warnings"]) == 1 and "kind Service" in w["warnings"][0] for w in warned)
 
 
 def test_register_exits_1_naming_file_and_field(cli, tmp_path):

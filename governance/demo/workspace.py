@@ -187,7 +187,12 @@ def product_descriptor(product: DemoProduct) -> dict[str, Any]:
         },
         "tags": list(product.tags),
         "customProperties": custom,
-        "team": [{"username": m.username, "name": m.name, "role": m.role} for m in product.team],
+        "team": {
+            "name": f"{product.name} team",
+            "members": [
+                {"username": m.username, "name": m.name, "role": m.role} for m in product.team
+            ],
+        },
         "support": support,
         "inputPorts": [
             {"name": p.name, "version": p.version, "contractId": p.contract_id}

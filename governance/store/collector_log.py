@@ -35,7 +35,7 @@ class FileOutcome:
     content_sha256: str | None = None
     records_read: int = 0
     records_new: int = 0
-    warnings: str | None = None  # what was read but not used ("; "-joined), never a refusal
+    warnings: tuple[str, ...] = ()  # what was read but not used; never a refusal
 
 
 def load_watermarks(
@@ -121,7 +121,7 @@ def log_source_run(
             "content_sha256": o.content_sha256,
             "records_read": o.records_read,
             "records_new": o.records_new,
-            "warnings": o.warnings,
+            "warnings": "; ".join(o.warnings) or None,
         }
         for o in outcomes
         if o.status != "unchanged"
