@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, select
+from sqlalchemy import ColumnElement, Connection, Row, select
 
 from governance.store.tables import collector_files, collector_runs
 
@@ -24,29 +25,22 @@ class Refusal:
     run_id: str
 
 
+@dataclass(frozen=True)
+class FileWarning:
+    """A file a collector read, with what in it meshgov cannot use."""
+
+    collector: str
+    source: str
+    path: str
+    warnings: str
+    finished_at: datetime
+    run_id: str
+
+
 def refusals(connection: Connection, limit: int = 200) -> list[Refusal]:
     """Refused files and files with refused records, newest run first, at most `limit`."""
-    query = (
-        select(
-            collector_runs.c.collector,
-            collector_runs.c.source,
-            collector_runs.c.finished_at,
-            collector_runs.c.run_id,
-            collector_files.c.path,
-            collector_files.c.status,
-            collector_files.c.position,
-            collector_files.c.reason,
-        )
-        .select_from(
-            collector_files.join(
-                collector_runs, collector_runs.c.id == collector_files.c.collector_run_id
-            )
-        )
-        # A partial file was read but some of its records were not: those are refusals too.
-        .where(collector_files.c.status.in_(("refused", "partial")))
-        .order_by(collector_runs.c.finished_at.desc(), collector_files.c.id.desc())
-        .limit(limit)
-    )
+    # A partial file was read but some of its records were not: those are refusals too.
+    rows = _logged_files(connection, collector_files.c.status.in_(("refused", "partial")), limit)
     return [
         Refusal(
             collector=row.collector,
@@ -58,42 +52,13 @@ def refusals(connection: Connection, limit: int = 200) -> list[Refusal]:
             finished_at=row.finished_at,
             run_id=row.run_id,
         )
-        for row in connection.execute(query)
+        for row in rows
     ]
-
-
-@dataclass(frozen=True)
-class FileWarning:
-    """A file a collector read whole, with what in it meshgov cannot use."""
-
-    collector: str
-    source: str
-    path: str
-    warnings: str
-    finished_at: datetime
-    run_id: str
 
 
 def file_warnings(connection: Connection, limit: int = 200) -> list[FileWarning]:
     """Files read with warnings, newest run first, at most `limit`."""
-    query = (
-        select(
-            collector_runs.c.collector,
-            collector_runs.c.source,
-            collector_runs.c.finished_at,
-            collector_runs.c.run_id,
-            collector_files.c.path,
-            collector_files.c.warnings,
-        )
-        .select_from(
-            collector_files.join(
-                collector_runs, collector_runs.c.id == collector_files.c.collector_run_id
-            )
-        )
-        .where(collector_files.c.warnings.is_not(None))
-        .order_by(collector_runs.c.finished_at.desc(), collector_files.c.id.desc())
-        .limit(limit)
-    )
+    rows = _logged_files(connection, collector_files.c.warnings.is_not(None), limit)
     return [
         FileWarning(
             collector=row.collector,
@@ -103,5 +68,29 @@ def file_warnings(connection: Connection, limit: int = 200) -> list[FileWarning]
             finished_at=row.finished_at,
             run_id=row.run_id,
         )
-        for row in connection.execute(query)
+        for row in rows
     ]
+
+
+def _logged_files(
+    connection: Connection, condition: ColumnElement[bool], limit: int
+) -> Sequence[Row]:
+    """File rows of the collector log with their run, newest run first."""
+    query = (
+        select(
+            collector_runs.c.collector,
+            collector_runs.c.source,
+            collector_runs.c.finished_at,
+            collector_runs.c.run_id,
+            collector_files,
+        )
+        .select_from(
+            collector_files.join(
+                collector_runs, collector_runs.c.id == collector_files.c.collector_run_id
+            )
+        )
+        .where(condition)
+        .order_by(collector_runs.c.finished_at.desc(), collector_files.c.id.desc())
+        .limit(limit)
+    )
+    return connection.execute(query).all()

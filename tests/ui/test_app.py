@@ -192,7 +192,12 @@ def test_product_page_for_artist_payments(overview: AppTest, demo_service: Meshg
     errors = next(df.value for df in at.dataframe if "body" in df.value.columns)
     assert len(errors) > 0  # the degrading product logs growing errors
     assert int(metric(at, "Readers (30 d)")) > 0
-    assert metric(at, "Health score") == "67.5" and metric(at, "Grade") == "C"
+    # The page shows the engine's figure. The story's exact figure moves a little with the
+    # calendar (each night's draws are seeded by its date, so that old nights never change
+    # when the demo is rebuilt): 67.5 on 2026-12-08, 67.6 on 2026-12-07; the story is a C.
+    judged = demo_service.explain("artist-payments")["score"]["score"]
+    assert metric(at, "Health score") == f"{judged:.1f}" and metric(at, "Grade") == "C"
+    assert 60 <= judged < 75
     policies = next(df.value for df in at.dataframe if "policy_id" in df.value.columns)
     assert policies["outcome"].iloc[0] == "fail"  # failures first
     slos = next(df.value for df in at.dataframe if "error_budget_remaining" in df.value.columns)
