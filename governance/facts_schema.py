@@ -124,7 +124,7 @@ SECTIONS: dict[str, str] = {
     ),
     "quality": (
         "Data-quality check results (Great Expectations, dbt tests, Soda, OpenLineage "
-        "data-quality assertions) attributed to the "
+        "data-quality assertions and test run facets) attributed to the "
         "product. The `latest_*` fields read the newest run of each (tool, suite) pair at any "
         f"age; the `window_*` fields read the last {_Q} days. Pass rates are fractions 0–1 and "
         "are null, never 0, when there is no check to divide by."
@@ -533,7 +533,7 @@ FIELDS: tuple[FactField, ...] = (
         "quality.tools[]",
         "list<string>",
         "The tools that produced the latest checks (`great_expectations`, `dbt`, `soda`, "
-        "`openlineage` data-quality assertions), sorted.",
+        "`openlineage` data-quality assertions and test run facets), sorted.",
         ["great_expectations"],
     ),
     FactField(
