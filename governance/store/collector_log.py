@@ -121,7 +121,8 @@ def log_source_run(
             "content_sha256": o.content_sha256,
             "records_read": o.records_read,
             "records_new": o.records_new,
-            "warnings": "; ".join(o.warnings) or None,
+            # One warning per line: a warning's own text may hold "; ".
+            "warnings": "\n".join(o.warnings) or None,
         }
         for o in outcomes
         if o.status != "unchanged"

@@ -26,15 +26,14 @@ class Refusal:
 
 
 @dataclass(frozen=True)
-class FileWarning:
-    """A file a collector read, with what in it meshgov cannot use."""
+class WarningKind:
+    """One thing collectors said they read but could not use, and the files that held it."""
 
     collector: str
-    source: str
-    path: str
-    warnings: str
-    finished_at: datetime
-    run_id: str
+    warning: str
+    files: int  # distinct files whose newest read said it
+    example: str  # the newest such file
+    last_seen: datetime
 
 
 def refusals(connection: Connection, limit: int = 200) -> list[Refusal]:
@@ -56,20 +55,32 @@ def refusals(connection: Connection, limit: int = 200) -> list[Refusal]:
     ]
 
 
-def file_warnings(connection: Connection, limit: int = 200) -> list[FileWarning]:
-    """Files read with warnings, newest run first, at most `limit`."""
+def warning_kinds(connection: Connection, limit: int = 5000) -> list[WarningKind]:
+    """Warnings grouped by collector and text, from the newest read of each file.
+
+    A mesh's files tend to share their unread parts (every OpenLineage producer's schema
+    facet): one row per kind of warning, with how many files said it, reads better than
+    one row per file. `limit` bounds the file rows read, newest first.
+    """
     rows = _logged_files(connection, collector_files.c.warnings.is_not(None), limit)
-    return [
-        FileWarning(
-            collector=row.collector,
-            source=row.source,
-            path=row.path,
-            warnings=row.warnings,
-            finished_at=row.finished_at,
-            run_id=row.run_id,
+    newest: dict[tuple[str, str], Row] = {}
+    for row in rows:  # newest run first: the first row of a file is its newest read
+        newest.setdefault((row.collector, row.path), row)
+    kinds: dict[tuple[str, str], list[Row]] = {}
+    for row in newest.values():
+        for warning in row.warnings.split("\n"):
+            kinds.setdefault((row.collector, warning), []).append(row)
+    found = [
+        WarningKind(
+            collector=collector,
+            warning=warning,
+            files=len(files),
+            example=files[0].path,
+            last_seen=files[0].finished_at,
         )
-        for row in rows
+        for (collector, warning), files in kinds.items()
     ]
+    return sorted(found, key=lambda k: (-k.files, k.collector, k.warning))
 
 
 def _logged_files(

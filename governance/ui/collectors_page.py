@@ -20,7 +20,7 @@ from governance.store.catalog_queries import (
     last_run_per_source,
     unattributed_evidence,
 )
-from governance.store.collector_queries import FileWarning, Refusal, file_warnings, refusals
+from governance.store.collector_queries import Refusal, WarningKind, refusals, warning_kinds
 from governance.ui.components import current_service, product_url, time_label
 
 RUNS_KEY = "collectors_runs"
@@ -41,7 +41,7 @@ def collectors_page() -> None:
     service = current_service()
     runs = service.read_model(last_run_per_source)
     refused = service.read_model(refusals)
-    warned = service.read_model(file_warnings)
+    warned = service.read_model(warning_kinds)
     orphans = service.read_model(unattributed_evidence)
     now = datetime.now(UTC)
     freshness = service.read_model(evidence_freshness, now)
@@ -222,30 +222,35 @@ def render_refusals(refused: Sequence[Refusal]) -> None:
     st.caption("Fix the file at the position given; the next collection reads it again.")
 
 
-def render_warnings(warned: Sequence[FileWarning]) -> None:
-    """Files read whole that hold parts meshgov cannot use: said, never refused."""
+def render_warnings(warned: Sequence[WarningKind]) -> None:
+    """What collectors read but cannot use, one row per kind: said, never refused."""
     if not warned:
         return
-    with st.expander(f"Read with warnings ({len(warned)} file(s))"):
+    label = f"Read with warnings: {len(warned)} kind(s) of warning"
+    with st.expander(label):
         st.dataframe(
             pd.DataFrame(
                 [
                     {
-                        "finished": time_label(w.finished_at),
-                        "collector": w.collector,
-                        "file": w.path,
-                        "warnings": w.warnings,
+                        "collector": k.collector,
+                        "warning": k.warning,
+                        "files": k.files,
+                        "example": k.example,
+                        "last_seen": time_label(k.last_seen),
                     }
-                    for w in warned
+                    for k in warned
                 ]
             ),
             key=WARNINGS_KEY,
             hide_index=True,
             column_config={
-                "finished": "Run finished (UTC)",
                 "collector": "Collector",
-                "file": "File",
-                "warnings": st.column_config.TextColumn("Not used", width="large"),
+                "warning": st.column_config.TextColumn("Read but not used", width="large"),
+                "files": st.column_config.NumberColumn(
+                    "Files", help="Files whose newest read said this"
+                ),
+                "example": "Example file",
+                "last_seen": "Last said (UTC)",
             },
         )
         st.caption("These files were read; the parts named here are kept out of the scores.")
