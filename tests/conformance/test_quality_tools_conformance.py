@@ -33,8 +33,6 @@ from tests.conformance import harness
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 HERE = Path(__file__).parent
-GX_REPO = "great-expectations/great_expectations"
-GX_0_18_21 = "7f39ce03e158b2f18fec8a21b6d8bdbc221dc286"
 
 SESSIONS = pd.DataFrame(
     {
@@ -189,33 +187,6 @@ def test_gx_1x_checkpoint_results_written_by_hand_are_read(gx_runs: Path):
     )
     assert len(parsed.records) == 2 * EXPECTATIONS_PER_SUITE
     assert {r.suite for r in parsed.records} == {"sessions_nightly", "sessions_audit"}
-
-
-@pytest.mark.parametrize(
-    ("path", "count", "warning"),
-    [
-        (
-            "tests/profile/fixtures/expected_evrs_SuiteBuilderProfiler_on_titanic_with_configurations.json",
-            22,
-            None,
-        ),
-        ("tests/test_sets/titanic_expected_data_asset_validate_results.json", 10, "COMPLETE"),
-    ],
-)
-def test_upstream_gx_fixtures_that_repeat_another_are_read_alone(path, count, warning, tmp_path):
-    origin = harness.Origin(GX_REPO, GX_0_18_21, path)
-    if missing := harness.mirror_missing(origin):
-        pytest.skip(missing)
-    target = tmp_path / "files" / Path(path).name
-    target.parent.mkdir()
-    target.write_bytes(harness.mirror_read(origin))
-    store = collect(target.parent, "great_expectations", tmp_path)
-    counts, files = stored(store)
-    assert files[str(target)]["status"] == "ok"
-    assert counts[str(target)] == count
-    if warning:
-        assert warning in files[str(target)]["warnings"]
-    store.dispose()
 
 
 # --- dbt: v6 additions kept, manifests v10-v12 attribute -----------------------------------
