@@ -121,15 +121,23 @@ def facet_object(facets: dict[str, Any], name: str, where: str) -> dict[str, Any
     return facet
 
 
+def _objects(facet: dict[str, Any], key: str, where: str) -> list[tuple[str, dict[str, Any]]]:
+    """A facet's array of objects, each with where it is: refused naming the first that is not."""
+    items = facet.get(key)
+    if not isinstance(items, list):
+        raise EventError(f"{where}.{key} must be an array")
+    found = []
+    for index, item in enumerate(items):
+        at = f"{where}.{key}[{index}]"
+        if not isinstance(item, dict):
+            raise EventError(f"{at} must be an object, found {json_type(item)}")
+        found.append((at, item))
+    return found
+
+
 def assertions(facet: dict[str, Any], where: str) -> list[dict[str, Any]]:
     """The assertions of a dataQualityAssertions facet, validated (1-0 and 1-1 shapes)."""
-    where = f"{where}.dataQualityAssertions"
-    if not isinstance(facet.get("assertions"), list):
-        raise EventError(f"{where}.assertions must be an array")
-    for index, assertion in enumerate(facet["assertions"]):
-        at = f"{where}.assertions[{index}]"
-        if not isinstance(assertion, dict):
-            raise EventError(f"{at} must be an object, found {json_type(assertion)}")
+    for at, assertion in _objects(facet, "assertions", f"{where}.dataQualityAssertions"):
         text(assertion, "assertion", f"{at}.")
         if not isinstance(assertion.get("success"), bool):
             raise EventError(f"{at}.success must be true or false")
@@ -141,13 +149,7 @@ def assertions(facet: dict[str, Any], where: str) -> list[dict[str, Any]]:
 
 def tests(facet: dict[str, Any], where: str) -> list[dict[str, Any]]:
     """The test executions of a TestRunFacet, validated."""
-    where = f"{where}.test"
-    if not isinstance(facet.get("tests"), list):
-        raise EventError(f"{where}.tests must be an array")
-    for index, test in enumerate(facet["tests"]):
-        at = f"{where}.tests[{index}]"
-        if not isinstance(test, dict):
-            raise EventError(f"{at} must be an object, found {json_type(test)}")
+    for at, test in _objects(facet, "tests", f"{where}.test"):
         text(test, "name", f"{at}.")
         text(test, "status", f"{at}.")
         for key in _TEST_TEXTS:
