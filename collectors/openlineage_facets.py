@@ -125,7 +125,7 @@ def _objects(facet: dict[str, Any], key: str, where: str) -> list[tuple[str, dic
     """A facet's array of objects, each with where it is: refused naming the first that is not."""
     items = facet.get(key)
     if not isinstance(items, list):
-        raise EventError(f"{where}.{key} must be an array")
+        raise EventError(f"{where}.{key} must be an array, found {json_type(items)}")
     found = []
     for index, item in enumerate(items):
         at = f"{where}.{key}[{index}]"
@@ -200,17 +200,10 @@ def statistics(facet: dict[str, Any], where: str) -> dict[str, int]:
 
 def owners(facet: dict[str, Any], where: str) -> list[dict[str, str]]:
     """The owners of an ownership facet (dataset or job): name and, when given, type."""
-    where = f"{where}.ownership"
-    found = facet.get("owners")
-    if found is None:
+    if facet.get("owners") is None:
         return []
-    if not isinstance(found, list):
-        raise EventError(f"{where}.owners must be an array, found {json_type(found)}")
     kept = []
-    for index, owner in enumerate(found):
-        at = f"{where}.owners[{index}]"
-        if not isinstance(owner, dict):
-            raise EventError(f"{at} must be an object, found {json_type(owner)}")
+    for at, owner in _objects(facet, "owners", f"{where}.ownership"):
         entry = {"name": text(owner, "name", f"{at}.")}
         if (kind := optional_text(owner, "type", f"{at}.")) is not None:
             entry["type"] = kind

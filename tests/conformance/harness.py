@@ -322,9 +322,9 @@ def _contracts(store: Store, tree: Path, entries: list[Entry]) -> dict[str, Verd
     verdicts: dict[str, Verdict] = {}
     for entry in entries:
         path = tree / entry.name
-        warnings: list[Any] = []
+        warnings: list[str] = []
         try:
-            contract = _parse_contract(path, warnings)
+            contract = parse_contract(path.read_bytes(), str(path), warnings=warnings)
         except DescriptorError as error:
             verdicts[entry.id] = Verdict("refused", field=error.field, reason=error.problem)
             continue
@@ -349,16 +349,6 @@ def _contracts(store: Store, tree: Path, entries: list[Entry]) -> dict[str, Verd
     return verdicts
 
 
-def _parse_contract(path: Path, warnings: list[Any]) -> Any:
-    """parse_contract, handing it a warnings sink when it takes one."""
-    try:
-        return parse_contract(path.read_bytes(), str(path), warnings=warnings)  # type: ignore[call-arg]
-    except TypeError as exc:
-        if "warnings" not in str(exc):
-            raise
-        return parse_contract(path.read_bytes(), str(path))
-
-
 def _products(store: Store, workdir: Path, tree: Path, entries: list[Entry]) -> dict[str, Verdict]:
     """Each product with the files it names, registered by `register_paths` into its own store."""
     verdicts: dict[str, Verdict] = {}
@@ -379,7 +369,7 @@ def _register_one(store: Store, tree: Path, entry: Entry) -> Verdict:
         report = register_paths(store, [path, *others])
     except Exception as exc:
         return Verdict("crashed", reason=f"{type(exc).__name__}: {exc}")
-    warnings = _joined(getattr(report, "warnings", []))
+    warnings = _joined(report.warnings)
     mine = [e for e in report.refused if Path(e.path) == path]
     if mine:
         error = mine[0]
