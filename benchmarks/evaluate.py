@@ -13,7 +13,7 @@ default pack's 26 policies plus 4 written here) and measures in one run:
   product, on facts built once exactly as evaluation.py builds them → µs per product ×
   policy pair;
 - a pure-Python baseline: the same 30 rules written as lambdas over the same facts, with
-  the same applicability check (`governance.policies.applies`) → µs per pair, the CEL /
+  the same applicability check (`governance.engine.policies.applies`) → µs per pair, the CEL /
   lambda ratio, and how many pairs the two disagree on (0 validates the baseline);
 - where the CEL path's time goes: context preparation, `applies`, bare `program.execute`.
 
@@ -47,19 +47,19 @@ from scale import build_scale_store, default_now  # benchmarks/ is the script's 
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from governance.evaluation import evaluate_mesh
-from governance.facts import build_facts, read_evidence
-from governance.policies import (
+from governance.engine.facts import build_facts, read_evidence
+from governance.engine.policies import (
     DEFAULT_POLICY_RULES,
     PolicyPack,
     applies,
     evaluate_product,
     load_pack,
 )
-from governance.scoring import ScoringConfig
-from governance.sli import attach_slos
+from governance.engine.scoring import ScoringConfig
+from governance.engine.sli import attach_slos
+from governance.service.evaluation import evaluate_mesh
 from governance.store import Store
-from governance.store.judgements import active_waivers
+from governance.store.read.judgements import active_waivers
 
 TARGET_EVALUATE_SECONDS = 10.0
 TARGET_US_PER_PAIR = 50.0

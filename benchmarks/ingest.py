@@ -30,7 +30,7 @@ from sqlalchemy.engine import make_url
 from governance.config import Workspace
 from governance.service import MeshgovService
 from governance.store import Store
-from governance.store.tables import check_results
+from governance.store.schema.tables import check_results
 
 TYPES = (
     "expect_column_values_to_not_be_null",

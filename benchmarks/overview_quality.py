@@ -29,8 +29,9 @@ from typing import Any
 from sqlalchemy import Connection, create_engine, func, select, text
 from sqlalchemy.engine import make_url
 
-from governance.store import Store, read_models
-from governance.store.tables import check_daily, domains, products
+from governance.store import Store
+from governance.store.read import read_models
+from governance.store.schema.tables import check_daily, domains, products
 
 ROOT = Path(__file__).resolve().parents[1]
 NEWEST = date(2026, 11, 30)

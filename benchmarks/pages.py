@@ -47,8 +47,8 @@ from sqlalchemy import create_engine, func, insert, select, text
 
 from governance.config import Workspace
 from governance.service import MeshgovService
-from governance.store.engine_tables import domain_snapshots, evaluations, health_snapshots
-from governance.store.tables import check_daily
+from governance.store.schema.engine_tables import domain_snapshots, evaluations, health_snapshots
+from governance.store.schema.tables import check_daily
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = ROOT / "app.py"

@@ -5,7 +5,7 @@
 `build_scale_store(url, products, days, seed)` writes generated ODPS descriptors and ODCS
 contracts to a temporary folder and registers them through `MeshgovService.register`, then
 writes the evidence records straight into the store with
-`governance.store.evidence.write_records` (no collector files to parse), product batch by
+`governance.store.write.evidence.write_records` (no collector files to parse), product batch by
 product batch, one transaction each. Everything is derived from the seed, so two builds
 with the same arguments and `now` hold the same mesh.
 
@@ -44,7 +44,7 @@ import yaml
 from sqlalchemy import insert
 
 from governance.config import Workspace
-from governance.model import (
+from governance.model.records import (
     AuditEvent,
     CheckResult,
     LineageObservation,
@@ -55,9 +55,9 @@ from governance.model import (
     SloDefinition,
 )
 from governance.service import MeshgovService
-from governance.store.evidence import write_records
-from governance.store.judgements import add_waiver
-from governance.store.tables import collector_runs
+from governance.store.read.judgements import add_waiver
+from governance.store.schema.tables import collector_runs
+from governance.store.write.evidence import write_records
 
 DOMAINS = (
     "finance", "podcasts", "users", "artists", "listening", "catalog", "search", "ads",

@@ -16,9 +16,9 @@ from importlib.metadata import entry_points
 from typing import Any, Protocol, runtime_checkable
 
 # ProductDirectory is re-exported: collectors receive it in their SourceContext.
-from governance.model import ProductDirectory as ProductDirectory
-from governance.model import Record
-from governance.model import normalise_alias as normalise_alias
+from governance.model.records import ProductDirectory as ProductDirectory
+from governance.model.records import Record
+from governance.model.records import normalise_alias as normalise_alias
 
 ENTRY_POINT_GROUP = "meshgov.collectors"
 

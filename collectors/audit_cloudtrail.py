@@ -22,7 +22,7 @@ from typing import Any
 
 from collectors import CollectorParseError, SourceContext
 from collectors.json_lines import json_type, parse_zoned_time
-from governance.model import AuditEvent
+from governance.model.records import AuditEvent
 
 _READ_PREFIXES = ("Get", "List", "Describe", "Head", "Select", "BatchGet", "Lookup")
 _READ_NAMES = {"Scan", "Query"}

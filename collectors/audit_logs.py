@@ -50,7 +50,7 @@ from collectors.json_lines import (
     strict_json,
     text_field,
 )
-from governance.model import AuditEvent
+from governance.model.records import AuditEvent
 
 FORMATS = ("cloudtrail", "pgaudit", "jsonl")
 READ_VERBS = frozenset(

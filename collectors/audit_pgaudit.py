@@ -25,7 +25,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
 
 from collectors import CollectorParseError, SourceContext
-from governance.model import AuditEvent
+from governance.model.records import AuditEvent
 
 DEFAULT_LOG_LINE_PREFIX = "%m [%p] %q%u@%d "
 # pgaudit.log_level: any of these, LOG by default. Two spaces follow the colon.

@@ -73,7 +73,7 @@ from collectors.dbt_result_fields import (
     required_time,
     timing_of,
 )
-from governance.model import CheckResult, PipelineRun, Record
+from governance.model.records import CheckResult, PipelineRun, Record
 
 _SCHEMA = re.compile(r"/dbt/(?P<kind>[a-z-]+)/v(?P<version>\d+)\.json$")
 _READ_VERSIONS = (1, 2, 3, 4, 5, 6)

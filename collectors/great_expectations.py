@@ -41,7 +41,7 @@ from typing import Any
 
 from collectors import CollectorParseError, NotEvidence, Parsed, SourceContext
 from collectors.json_text import loads
-from governance.model import CheckResult
+from governance.model.records import CheckResult
 
 # <suite>/<run name or __none__>/<YYYYMMDDTHHMMSS.ffffffZ>/<batch>.json at the end of a path
 _STORE_LAYOUT = re.compile(

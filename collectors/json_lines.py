@@ -15,7 +15,7 @@ from typing import Any
 
 from collectors import CollectorParseError, Parsed
 from collectors.json_text import loads
-from governance.model import Record
+from governance.model.records import Record
 
 # A gzip member that inflates past this is refused rather than exhausting memory.
 MAX_INFLATED_BYTES = 256 * 1024 * 1024

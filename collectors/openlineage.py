@@ -83,7 +83,7 @@ from collectors.openlineage_quality import (
     assertion_results,
     test_results,
 )
-from governance.model import LineageObservation, PipelineRun, Record, RunState
+from governance.model.records import LineageObservation, PipelineRun, Record, RunState
 
 _RUN_STATES: dict[str, RunState] = {
     "START": "running",

@@ -12,7 +12,7 @@ from typing import Any
 
 from collectors import SourceContext
 from collectors.openlineage_facets import Notes
-from governance.model import CheckResult, CheckStatus
+from governance.model.records import CheckResult, CheckStatus
 
 TOOL = "openlineage"
 _WARN_SEVERITIES = frozenset({"warn", "warning"})

@@ -63,7 +63,7 @@ from collectors.openslo_kinds import (
     unused_kind_note,
 )
 from collectors.openslo_objectives import objective_name, plain, read_objective, read_time_window
-from governance.model import SloDefinition
+from governance.model.records import SloDefinition
 
 BUDGETING_METHODS = ("Occurrences", "Timeslices", "RatioTimeslices")
 # Definitions are small; PyYAML (pure Python: libyaml's parser crashes the process on deep

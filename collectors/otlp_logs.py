@@ -68,7 +68,7 @@ from collectors.otlp_values import (
     shown,
     unix_nano,
 )
-from governance.model import LogRecord, Record
+from governance.model.records import LogRecord, Record
 
 _OTHER_SIGNALS = {
     "resourceSpans": "traces",

@@ -32,10 +32,10 @@ from collectors import (
     storable,
 )
 from governance.descriptors import sha256_of
-from governance.model import CheckResult, ProductDirectory, Record
-from governance.store.collector_log import FileOutcome, Watermark
-from governance.store.evidence import record_key
-from governance.store.upsert import sqlite_datetime
+from governance.model.records import CheckResult, ProductDirectory, Record
+from governance.store.write.collector_log import FileOutcome, Watermark
+from governance.store.write.evidence import record_key
+from governance.store.write.upsert import sqlite_datetime
 
 MAX_PROBLEMS_SHOWN = 5
 MAX_WARNINGS_SHOWN = 10

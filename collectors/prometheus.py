@@ -38,7 +38,7 @@ from prometheus_client.parser import text_string_to_metric_families as text_fami
 
 from collectors import CollectorParseError, NotEvidence, Parsed, SourceContext
 from collectors.json_lines import partial_read
-from governance.model import SliSample
+from governance.model.records import SliSample
 
 DEFAULT_PRODUCT_LABEL = "data_product"
 # The parser reads a line at some 6 MB/s: a longer line is a problem, not read (no

@@ -35,15 +35,15 @@ from collectors.parse_worker import (
 )
 from collectors.sources import Shard, Source, expand
 from governance.descriptors import sha256_of
-from governance.model import ProductDirectory
+from governance.model.records import ProductDirectory
 from governance.store import Store
-from governance.store.collector_log import (
+from governance.store.read.directory import build_directory
+from governance.store.schema.types import utcnow
+from governance.store.write.collector_log import (
     FileOutcome,
     Watermark,
     load_watermarks,
 )
-from governance.store.directory import build_directory
-from governance.store.types import utcnow
 from governance.telemetry import collector_instruments, tracer
 
 __all__ = ["Progress", "RunReport", "SourceReport", "run_sources"]

@@ -35,7 +35,7 @@ from collectors.json_lines import (
     partial_read,
     text_field,
 )
-from governance.model import SliSample
+from governance.model.records import SliSample
 
 
 class SliEventsCollector:

@@ -51,7 +51,7 @@ from typing import Any
 
 from collectors import CollectorParseError, Parsed, SourceContext
 from collectors.json_text import loads
-from governance.model import CheckResult
+from governance.model.records import CheckResult
 
 _OUTCOMES = frozenset({"pass", "warn", "fail"})
 # Soda 4 (contract verification) adds outcomes for checks it did not evaluate.

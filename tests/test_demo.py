@@ -39,7 +39,7 @@ from governance.demo.spec import DemoProduct
 from governance.demo.timeline import job_day
 from governance.demo.workspace import workspace_settings
 from governance.service import MeshgovService
-from governance.store.tables import sli_samples
+from governance.store.schema.tables import sli_samples
 
 PERSONAL_UNCLASSIFIED = {"email", "ip_address", "search_query"}
 # Tests of the evidence files alone: the files are the same whichever store loaded them.

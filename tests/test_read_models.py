@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from governance.store import read_models
-from governance.store.tables import check_daily
+from governance.store.read import read_models
+from governance.store.schema.tables import check_daily
 
 NEWEST = date(2026, 11, 30)
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from governance.store.tables import (
+from governance.store.schema.tables import (
     contract_columns,
     contracts,
     domains,

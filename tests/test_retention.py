@@ -11,10 +11,9 @@ from sqlalchemy import Connection, Table, func, insert, select
 from typer.testing import CliRunner
 
 from collectors.parse_worker import CHECK_COLUMNS
-from governance import ledger
 from governance.cli import app
 from governance.config import Workspace, WorkspaceError
-from governance.model import (
+from governance.model.records import (
     AuditEvent,
     CheckResult,
     LineageObservation,
@@ -23,15 +22,16 @@ from governance.model import (
     Record,
     SliSample,
 )
-from governance.retention import DEFAULT_RAW_DAYS, cutoff_for, prune, raw_days
+from governance.service import ledger
+from governance.service.retention import DEFAULT_RAW_DAYS, cutoff_for, prune, raw_days
 from governance.store import Store
-from governance.store.board_tables import (
+from governance.store.schema.board_tables import (
     decisions,
     governance_log,
     governance_log_head,
     review_items,
 )
-from governance.store.engine_tables import (
+from governance.store.schema.engine_tables import (
     domain_snapshots,
     evaluations,
     health_snapshots,
@@ -40,8 +40,7 @@ from governance.store.engine_tables import (
     slo_status,
     waivers,
 )
-from governance.store.evidence import write_prepared_checks, write_records
-from governance.store.tables import (
+from governance.store.schema.tables import (
     audit_events,
     check_daily,
     check_results,
@@ -55,7 +54,8 @@ from governance.store.tables import (
     sli_samples,
     source_files,
 )
-from governance.store.upsert import sqlite_datetime
+from governance.store.write.evidence import write_prepared_checks, write_records
+from governance.store.write.upsert import sqlite_datetime
 
 NOW = datetime.now(UTC)
 DAYS = 30  # raw evidence one a day, 1..30 days ago

@@ -12,7 +12,7 @@ from sqlalchemy import inspect, select, text
 from governance.config import resolve_workspace
 from governance.store import Store, StoreNotInitialised
 from governance.store.database import head_revision
-from governance.store.tables import domains, metadata
+from governance.store.schema.tables import domains, metadata
 
 
 def test_migrations_build_exactly_the_declared_schema(store):

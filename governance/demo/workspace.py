@@ -28,7 +28,7 @@ from governance.demo.mesh import PRODUCTS, SYSTEMS
 from governance.demo.slos import write_slos
 from governance.demo.spec import CHAT_URL, TICKETS_URL, ContractSpec, DemoProduct, Expectation
 from governance.demo.timeline import declared_datasets
-from governance.policies import DEFAULT_POLICY_RULES
+from governance.engine.policies import DEFAULT_POLICY_RULES
 
 DEMO_NAME = "Harmonia Music (demo)"
 # What a rebuild replaces; anything else a person put in the folder stays.

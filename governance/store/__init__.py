@@ -8,7 +8,6 @@ from contextlib import contextmanager
 from sqlalchemy import Connection, Engine
 from sqlalchemy.engine import make_url
 
-from governance.store import board_tables, engine_tables  # noqa: F401  (their tables join the schema)
 from governance.store.database import (
     current_revision,
     head_revision,
@@ -16,6 +15,7 @@ from governance.store.database import (
     sqlite_file,
     upgrade,
 )
+from governance.store.schema import board_tables, engine_tables  # noqa: F401  (their tables join the schema)
 
 
 class StoreNotInitialised(RuntimeError):

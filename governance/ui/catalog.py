@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import pandas as pd
 import streamlit as st
 
-from governance.store.catalog_queries import (
+from governance.store.read.catalog_queries import (
     NOT_EVALUATED,
     TRUST_LEVELS,
     CatalogEntry,

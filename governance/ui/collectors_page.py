@@ -10,7 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from collectors.sources import Source
-from governance.store.catalog_queries import (
+from governance.store.read.catalog_queries import (
     FRESHNESS_KINDS,
     STALE_AFTER,
     ProductFreshness,
@@ -20,7 +20,7 @@ from governance.store.catalog_queries import (
     last_run_per_source,
     unattributed_evidence,
 )
-from governance.store.collector_queries import Refusal, WarningKind, refusals, warning_kinds
+from governance.store.read.collector_queries import Refusal, WarningKind, refusals, warning_kinds
 from governance.ui.components import current_service, product_url, time_label
 
 RUNS_KEY = "collectors_runs"

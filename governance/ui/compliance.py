@@ -15,9 +15,9 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from governance.policies import LEVELS, LIFECYCLES, SEVERITIES
-from governance.store import compliance_queries as queries
-from governance.store.judgements import latest_evaluation
+from governance.engine.policies import LEVELS, LIFECYCLES, SEVERITIES
+from governance.store.read import compliance_queries as queries
+from governance.store.read.judgements import latest_evaluation
 from governance.ui.components import current_service, time_label
 
 OUTCOMES: tuple[str, ...] = ("pass", "fail", "waived", "not_applicable", "error")

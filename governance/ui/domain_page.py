@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from governance.store import overview_queries
+from governance.store.read import overview_queries
 from governance.ui.components import current_service, owner_label, product_url
 from governance.ui.overview_health import mesh_trend_chart
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import streamlit as st
 
-from governance.roles import Principal
+from governance.engine.roles import Principal
 from governance.service import MeshgovService
 
 IDENTITY_KEY = "dev_identity"

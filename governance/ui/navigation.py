@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from governance.roles import ROLES, Principal
+from governance.engine.roles import ROLES, Principal
 
 EVERYONE = frozenset(ROLES)
 STEWARDS = frozenset({"domain_owner", "board_member", "admin"})

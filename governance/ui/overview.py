@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from governance.service import MeshOverview
-from governance.store.read_models import QUALITY_WINDOW_DAYS
+from governance.store.read.read_models import QUALITY_WINDOW_DAYS
 from governance.ui.components import (
     NO_EVIDENCE,
     current_service,

@@ -10,7 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from governance.service import MeshgovService
-from governance.store import overview_queries
+from governance.store.read import overview_queries
 from governance.ui.components import open_service, owner_label, product_url
 
 ATTENTION_KEY = "overview_attention"

@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from governance.policies import LEVELS, LIFECYCLES, SEVERITIES, Policy, PolicyRefusal
+from governance.engine.policies import LEVELS, LIFECYCLES, SEVERITIES, Policy, PolicyRefusal
 from governance.ui.components import current_service, day_label, percent
 
 TABLE_KEY = "policies_table"

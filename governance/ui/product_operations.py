@@ -11,8 +11,8 @@ import pandas as pd
 import streamlit as st
 
 from governance.service import MeshgovService
-from governance.store import product_queries
-from governance.store.types import utcnow
+from governance.store.read import product_queries
+from governance.store.schema.types import utcnow
 
 
 def render_operations(service: MeshgovService, product_id: str) -> None:

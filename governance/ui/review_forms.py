@@ -14,10 +14,9 @@ from typing import Any
 
 import streamlit as st
 
-from governance import workflow
-from governance.review import KINDS, OUTCOMES, IllegalMove
-from governance.roles import PermissionDenied, Principal, Scope, permits
-from governance.service import MeshgovService
+from governance.engine.review import KINDS, OUTCOMES, IllegalMove
+from governance.engine.roles import PermissionDenied, Principal, Scope, permits
+from governance.service import MeshgovService, workflow
 
 # What the service raises for a person to read; anything else is a bug and should surface.
 ACTION_ERRORS = (PermissionDenied, workflow.Conflict, IllegalMove, ValueError, LookupError)

@@ -13,8 +13,8 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from governance.review import KINDS, STATES
-from governance.roles import Principal
+from governance.engine.review import KINDS, STATES
+from governance.engine.roles import Principal
 from governance.service import MeshgovService
 from governance.ui.components import current_service, records_frame, time_label
 from governance.ui.identity import signed_in

@@ -9,9 +9,9 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from governance.roles import PermissionDenied
+from governance.engine.roles import PermissionDenied
 from governance.service import MeshgovService, NotEvaluated
-from governance.store import overview_queries
+from governance.store.read import overview_queries
 from governance.ui.identity import signed_in
 
 OUTCOME_ORDER = ["fail", "error", "waived", "pass", "not_applicable"]

@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from governance.config import Workspace
-from governance.policies import DEFAULT_POLICY_RULES
+from governance.engine.policies import DEFAULT_POLICY_RULES
 from governance.service import MeshgovService
 from governance.store import Store
 

@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
-from governance import notify
-from governance.notify import (
+from governance.service import notify
+from governance.service.notify import (
     DEFAULT_KINDS,
     WebhookConfig,
     blocker_message,

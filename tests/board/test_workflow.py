@@ -8,9 +8,9 @@ from datetime import date, timedelta
 import pytest
 import yaml
 
-from governance.review import IllegalMove
-from governance.roles import PermissionDenied
-from governance.workflow import Conflict
+from governance.engine.review import IllegalMove
+from governance.engine.roles import PermissionDenied
+from governance.service.workflow import Conflict
 from tests.board.conftest import NOW
 
 LATER = NOW + timedelta(hours=1)
@@ -180,7 +180,7 @@ def test_an_access_request_names_a_real_port(board):
 def test_a_non_sensitive_port_is_decided_by_its_domain_owner(board):
     from sqlalchemy import update
 
-    from governance.store.tables import contract_columns
+    from governance.store.schema.tables import contract_columns
 
     with board.store.begin() as connection:  # as if revenue's contract held internal data only
         connection.execute(update(contract_columns).values(classification="internal"))
@@ -379,7 +379,7 @@ def test_a_blocker_opening_notifies_the_webhook(store, tmp_path):
     import shutil
     from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-    from governance.policies import DEFAULT_POLICY_RULES
+    from governance.engine.policies import DEFAULT_POLICY_RULES
     from tests.board.conftest import MESH, make_service
 
     received: list[dict] = []

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from collectors import CollectorParseError, NotEvidence, Parsed, SourceContext, get_collector
 from collectors.audit_logs import AuditLogsCollector, is_read_action
 from collectors.audit_pgaudit import prefix_pattern
-from governance.model import ProductDirectory
+from governance.model.records import ProductDirectory
 from tests.collectors.properties import JSON, bad_input_names, check_bad_input, mutated
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"

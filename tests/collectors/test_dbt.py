@@ -20,7 +20,7 @@ from collectors import (
     get_collector,
 )
 from collectors.dbt import DbtCollector
-from governance.model import CheckResult, PipelineRun
+from governance.model.records import CheckResult, PipelineRun
 from tests.collectors.properties import (
     bad_input_names,
     check_bad_input,

@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 from governance.cli import app
 from governance.config import Workspace
 from governance.service import MeshgovService
-from governance.store.tables import (
+from governance.store.schema.tables import (
     audit_events,
     check_daily,
     check_results,

@@ -48,7 +48,7 @@ from collectors import (
     normalise_alias,
 )
 from collectors.openlineage import OpenLineageCollector
-from governance.model import CheckResult, LineageObservation, PipelineRun
+from governance.model.records import CheckResult, LineageObservation, PipelineRun
 from tests.collectors.properties import (
     bad_input_names,
     check_bad_input,

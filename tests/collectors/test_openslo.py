@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from collectors import CollectorParseError, NotEvidence, Parsed, SourceContext, get_collector
 from collectors.openslo import OpenSloCollector
-from governance.model import ProductDirectory
+from governance.model.records import ProductDirectory
 from tests.collectors.properties import (
     JSON,
     bad_input_names,

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from governance.config import Workspace
 from governance.service import MeshgovService
-from governance.store.tables import check_daily, check_results, collector_runs
+from governance.store.schema.tables import check_daily, check_results, collector_runs
 
 
 def test_three_shards_at_once_collect_everything_exactly_once(

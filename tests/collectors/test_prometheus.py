@@ -19,7 +19,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, generate_latest
 
 from collectors import CollectorParseError, NotEvidence, Parsed, SourceContext, get_collector
 from collectors.prometheus import PrometheusCollector
-from governance.model import ProductDirectory
+from governance.model.records import ProductDirectory
 from tests.collectors.properties import JSON, bad_input_names, check_bad_input
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"

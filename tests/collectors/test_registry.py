@@ -15,8 +15,8 @@ from collectors import (
     broken_collectors,
     get_collector,
 )
-from governance.model import SliSample
-from governance.store.tables import sli_samples
+from governance.model.records import SliSample
+from governance.store.schema.tables import sli_samples
 
 BUILT_INS = {
     "great_expectations",

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from collectors.sources import Shard, Source
 from governance.service import UnknownProduct
-from governance.store.tables import (
+from governance.store.schema.tables import (
     check_daily,
     check_results,
     collector_files,

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from collectors import CollectorParseError, NotEvidence, Parsed, SourceContext, get_collector
 from collectors.json_lines import gunzip_if_compressed, parse_zoned_time
 from collectors.sli_events import SliEventsCollector
-from governance.model import ProductDirectory
+from governance.model.records import ProductDirectory
 from tests.collectors.properties import JSON, bad_input_names, check_bad_input
 
 DIRECTORY = ProductDirectory(

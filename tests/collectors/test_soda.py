@@ -20,7 +20,7 @@ from collectors import (
     get_collector,
 )
 from collectors.soda import SodaCollector
-from governance.model import CheckResult
+from governance.model.records import CheckResult
 from tests.collectors.properties import (
     bad_input_names,
     check_bad_input,

@@ -25,10 +25,9 @@ from sqlalchemy import Table, func, select
 from collectors.runner import run_sources
 from collectors.sources import Source
 from governance.descriptors import DescriptorError, parse_contract
-from governance.registration import register_paths
+from governance.service.registration import register_paths
 from governance.store import Store
-from governance.store.registry import write_contract
-from governance.store.tables import (
+from governance.store.schema.tables import (
     audit_events,
     check_results,
     collector_files,
@@ -42,6 +41,7 @@ from governance.store.tables import (
     sli_samples,
     slo_definitions,
 )
+from governance.store.write.registry import write_contract
 
 HERE = Path(__file__).parent
 MIRROR = Path(os.environ.get("MESHGOV_CONFORMANCE_MIRROR", "/work/.mirror"))

@@ -20,9 +20,9 @@ from collectors import Parsed, ProductDirectory, SourceContext, normalise_alias
 from collectors.openlineage import OpenLineageCollector
 from collectors.runner import run_sources
 from collectors.sources import Source
-from governance.model import LineageObservation
+from governance.model.records import LineageObservation
 from governance.store import Store
-from governance.store.tables import check_results, collector_files, pipeline_runs
+from governance.store.schema.tables import check_results, collector_files, pipeline_runs
 from tests.conformance import harness
 
 CORPUS = Path(__file__).parent / "openlineage"

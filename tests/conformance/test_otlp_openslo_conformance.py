@@ -18,8 +18,8 @@ import pytest
 from collectors import Parsed, SourceContext
 from collectors.openslo import OpenSloCollector
 from collectors.otlp_logs import OtlpLogsCollector
-from governance.sli import _openslo_spec
-from governance.slo import SliPoint, evaluate_slo
+from governance.engine.sli import _openslo_spec
+from governance.engine.slo import SliPoint, evaluate_slo
 from tests.conformance import harness
 
 HERE = Path(__file__).parent

@@ -26,9 +26,9 @@ from collectors.dbt import DbtCollector
 from collectors.runner import run_sources
 from collectors.soda import SodaCollector
 from collectors.sources import Source
-from governance.model import CheckResult, PipelineRun
+from governance.model.records import CheckResult, PipelineRun
 from governance.store import Store
-from governance.store.tables import check_results, collector_files
+from governance.store.schema.tables import check_results, collector_files
 from tests.conformance import harness
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")

@@ -1,7 +1,7 @@
 """Facts documents for engine tests: one healthy gold product, and ways to break it.
 
-`healthy_facts()` has every section and field that governance/facts.py produces
-(`build_facts`, then `governance.sli.attach_slos` for slos and slo_summary), with values
+`healthy_facts()` has every section and field that governance/engine/facts.py produces
+(`build_facts`, then `governance.engine.sli.attach_slos` for slos and slo_summary), with values
 that pass every policy of the default pack (test_policy_pack.py checks both). Tests change
 one thing at a time:
 
@@ -38,7 +38,7 @@ def slo_status(
     error_budget_remaining: float | None = 0.9,
     source: str = "openslo",
 ) -> dict[str, Any]:
-    """One entry of facts["slos"] (governance.sli._status_facts)."""
+    """One entry of facts["slos"] (governance.engine.sli._status_facts)."""
     if status == "no_data":
         attainment = error_budget_remaining = None
     elif status == "exhausted":
@@ -59,7 +59,7 @@ def slo_status(
 
 
 def slo_summary(slos: list[Mapping[str, Any]]) -> dict[str, int]:
-    """facts["slo_summary"] for a list of SLO statuses (governance.sli.attach_slos)."""
+    """facts["slo_summary"] for a list of SLO statuses (governance.engine.sli.attach_slos)."""
     states = [s["status"] for s in slos]
     return {"declared": len(slos)} | {
         state: states.count(state)
@@ -75,7 +75,7 @@ def waiver(
     reason: str = "migration planned",
     approved_by: str = "board",
 ) -> dict[str, Any]:
-    """One entry of facts["waivers"] (governance.facts._waiver)."""
+    """One entry of facts["waivers"] (governance.engine.facts._waiver)."""
     return {
         "policy_id": policy_id,
         "reason": reason,

@@ -12,9 +12,9 @@ import pytest
 from typer.testing import CliRunner
 
 from governance.cli import app
-from governance.scoring import DIMENSIONS
+from governance.engine.scoring import DIMENSIONS
 from governance.service import MeshgovService
-from governance.store import judgements
+from governance.store.read import judgements
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "mesh"
 

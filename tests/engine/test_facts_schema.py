@@ -1,7 +1,7 @@
-"""The facts schema (governance/facts_schema.py) describes every field policies can read.
+"""The facts schema (governance/engine/facts_schema.py) describes every field policies can read.
 
 Real facts documents come from the demo workspace's latest evaluation, plus one document
-built by governance.facts.build_facts with waivers (the demo records none).
+built by governance.engine.facts.build_facts with waivers (the demo records none).
 """
 
 from __future__ import annotations
@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
-from governance import facts_schema
-from governance.facts import DIMENSIONS, build_facts, read_evidence
-from governance.facts_schema import (
+from governance.engine import facts_schema
+from governance.engine.facts import DIMENSIONS, build_facts, read_evidence
+from governance.engine.facts_schema import (
     DIMENSION,
     FIELDS,
     SECTIONS,
@@ -25,13 +25,13 @@ from governance.facts_schema import (
     matches_type,
     render_markdown,
 )
-from governance.policies import load_pack
+from governance.engine.policies import load_pack
+from governance.engine.sli import attach_slos
 from governance.service import MeshgovService
-from governance.sli import attach_slos
-from governance.store.judgements import latest_facts
+from governance.store.read.judgements import latest_facts
 
 REPO = Path(__file__).resolve().parents[2]
-FIX = "add them to governance/facts_schema.py and re-run `python -m governance.facts_schema`"
+FIX = "add them to governance/engine/facts_schema.py and re-run `python -m governance.engine.facts_schema`"
 
 # Documented paths the demo's facts may lack, and why. Each must occur in the document
 # built with waivers instead (see `waiver_facts`).
@@ -166,9 +166,9 @@ def test_every_documented_field_occurs(demo_facts, waiver_facts):
 
 def test_the_reference_is_up_to_date():
     path = REPO / "docs" / "facts.md"
-    assert path.exists(), "run `python -m governance.facts_schema`"
+    assert path.exists(), "run `python -m governance.engine.facts_schema`"
     assert path.read_text(encoding="utf-8") == render_markdown(), (
-        "docs/facts.md is out of date: run `python -m governance.facts_schema`"
+        "docs/facts.md is out of date: run `python -m governance.engine.facts_schema`"
     )
 
 

@@ -10,9 +10,9 @@ import cel
 import pytest
 import yaml
 
-from governance import policies as engine
-from governance.facts import _waiver
-from governance.policies import (
+from governance.engine import policies as engine
+from governance.engine.facts import _waiver
+from governance.engine.policies import (
     Policy,
     PolicyRefusal,
     applies,
@@ -337,7 +337,7 @@ def test_a_policy_reading_now_either_is_refused_or_evaluates(tmp_path):
     ],
 )
 def test_only_variables_inside_the_macro_that_binds_them_count_as_bound(expression, unbound):
-    from governance.policy_sandbox import unbound_variables
+    from governance.engine.policies.sandbox import unbound_variables
 
     assert unbound_variables({"p", "s", "n", "x"}, expression) == unbound
 

@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from governance.facts import Evidence, build_facts
-from governance.policies import QUALITY_ATTRIBUTES, evaluate_product, load_pack
-from governance.sli import attach_slos
+from governance.engine.facts import Evidence, build_facts
+from governance.engine.policies import QUALITY_ATTRIBUTES, evaluate_product, load_pack
+from governance.engine.sli import attach_slos
 from tests.engine.facts_builder import (
     NOW,
     TODAY,

@@ -12,14 +12,14 @@ from typing import Any
 import cel
 import pytest
 
-from governance import policy_sandbox as sandbox
-from governance.policies import (
+from governance.engine.policies import (
     Policy,
     PolicyPack,
     evaluate_mesh,
     evaluate_product,
     load_file,
     load_pack,
+    sandbox,
 )
 from tests.engine.facts_builder import NOW, TODAY, healthy_facts, with_path
 from tests.engine.test_policies import compile_one, entry, write

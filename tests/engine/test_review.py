@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from governance.review import (
+from governance.engine.review import (
     KINDS,
     MOVES,
     OUTCOMES,
@@ -18,7 +18,7 @@ from governance.review import (
     next_state,
     priority,
 )
-from governance.triggers import (
+from governance.engine.triggers import (
     ContractVersion,
     TriggerInputs,
     breaking_changes,

@@ -1,11 +1,11 @@
-"""governance/roles.py: who may do what, and the `roles:` section of meshgov.yaml."""
+"""governance/engine/roles.py: who may do what, and the `roles:` section of meshgov.yaml."""
 
 from __future__ import annotations
 
 import pytest
 import yaml
 
-from governance.roles import (
+from governance.engine.roles import (
     ACTIONS,
     ROLES,
     Identity,

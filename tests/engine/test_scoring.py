@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from governance.policies import PolicyResult, evaluate_product, load_pack
-from governance.scoring import DIMENSIONS, ScoringConfig, grade, score_product, trust_level
+from governance.engine.policies import PolicyResult, evaluate_product, load_pack
+from governance.engine.scoring import DIMENSIONS, ScoringConfig, grade, score_product, trust_level
 from tests.engine.facts_builder import (
     TODAY,
     healthy_facts,

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from governance.slo import (
+from governance.engine.slo import (
     BurnWindows,
     SliPoint,
     SloSpec,

@@ -16,8 +16,8 @@ from pathlib import Path
 from collectors import Parsed, SourceContext, available_collectors, get_collector
 from collectors.runner import run_sources
 from collectors.sources import Source
-from governance.store.collector_log import FileOutcome
-from governance.store.evidence import record_key
+from governance.store.write.collector_log import FileOutcome
+from governance.store.write.evidence import record_key
 from tests.hostile.corpus import Artifact, artifacts
 from tests.hostile.limited import GIB, collect_limited
 from tests.hostile.seeds import seeds

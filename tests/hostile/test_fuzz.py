@@ -22,7 +22,7 @@ from collectors import (
     available_collectors,
     get_collector,
 )
-from governance.store.evidence import record_key
+from governance.store.write.evidence import record_key
 from tests.collectors.properties import json_paths, mutated
 from tests.hostile.seeds import seeds
 

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from governance.roles import Identity, PermissionDenied
+from governance.engine.roles import Identity, PermissionDenied
 from tests.board.conftest import NOW, board  # noqa: F401 (fixture)
 
 
@@ -46,7 +46,7 @@ def test_a_domain_owner_cannot_act_on_another_domain(board):  # noqa: F811
     # An access request to finance's data that finance's owner may decide: not sales' owner.
     from sqlalchemy import update
 
-    from governance.store.tables import contract_columns
+    from governance.store.schema.tables import contract_columns
 
     with board.store.begin() as connection:
         connection.execute(update(contract_columns).values(classification="internal"))

@@ -22,9 +22,9 @@ import yaml
 from sqlalchemy import create_engine, func, select, text
 
 from governance.service import MeshgovService
-from governance.store import judgements
-from governance.store.engine_tables import evaluations, health_snapshots, product_facts
-from governance.store.tables import check_daily, check_results, collector_runs
+from governance.store.read import judgements
+from governance.store.schema.engine_tables import evaluations, health_snapshots, product_facts
+from governance.store.schema.tables import check_daily, check_results, collector_runs
 from tests.collectors.test_every_collector import dump
 from tests.reliability.corpus import collect, registered_workspace, without_source, write_corpus
 

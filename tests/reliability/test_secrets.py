@@ -78,7 +78,7 @@ def test_a_database_password_never_reaches_output_telemetry_or_errors(
 
 @pytest.mark.parametrize("where", ["repr", "str"])
 def test_the_store_and_webhook_settings_hide_their_secrets_in_repr(where, tmp_path):
-    from governance.notify import WebhookConfig
+    from governance.service.notify import WebhookConfig
     from governance.store import Store
 
     store = Store(f"postgresql+psycopg://meshgov:{PASSWORD}@127.0.0.1:1/x")

@@ -16,9 +16,9 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from governance.service import MeshgovService
-from governance.store import catalog_queries as q
-from governance.store import collector_queries as cq
-from governance.store import judgements
+from governance.store.read import catalog_queries as q
+from governance.store.read import collector_queries as cq
+from governance.store.read import judgements
 from governance.ui.catalog import DOMAINS_KEY, LEVELS_KEY, TEXT_KEY, catalog_table
 from governance.ui.collectors_page import source_table
 from tests.ui.pages import goto, registered_pages

@@ -17,7 +17,7 @@ from streamlit.testing.v1 import AppTest
 
 from governance.demo import board_story
 from governance.service import MeshgovService
-from governance.store import compliance_queries as queries
+from governance.store.read import compliance_queries as queries
 from governance.ui import compliance, policies_page
 from governance.ui.components import percent
 from governance.ui.navigation import visible_pages

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from governance.cli import app
 from governance.service import MeshgovService
-from governance.store.tables import check_daily, log_daily
+from governance.store.schema.tables import check_daily, log_daily
 from tests.test_retention import contents, counts
 
 APP = Path(__file__).resolve().parents[2] / "app.py"

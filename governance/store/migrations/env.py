@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from alembic import context
 
-import governance.store.board_tables  # noqa: F401  (registers its tables on the metadata)
-import governance.store.engine_tables  # noqa: F401
-from governance.store.tables import metadata
+import governance.store.schema.board_tables  # noqa: F401  (registers its tables on the metadata)
+import governance.store.schema.engine_tables  # noqa: F401
+from governance.store.schema.tables import metadata
 
 connection = context.config.attributes.get("connection")
 if connection is None:

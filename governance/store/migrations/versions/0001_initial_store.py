@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from governance.store.types import JSONDocument, UTCDateTime
+from governance.store.schema.types import JSONDocument, UTCDateTime
 
 revision = "0001"
 down_revision = None

@@ -1,0 +1,410 @@
+"""Writes for collected evidence: one writer per record kind, each idempotent by natural key.
+
+Rollups (check_daily, log_daily) are kept incrementally: only rows that were actually new
+are counted into them, so re-collecting evidence never inflates a count.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Sequence
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Connection, Table, select, text
+
+from governance.model.records import (
+    RUN_STATE_RANK,
+    AuditEvent,
+    CheckResult,
+    LineageObservation,
+    LogRecord,
+    PipelineRun,
+    Record,
+    SliSample,
+    SloDefinition,
+)
+from governance.store.schema.tables import (
+    audit_events,
+    check_daily,
+    check_results,
+    log_daily,
+    log_records,
+    observed_lineage,
+    pipeline_runs,
+    sli_samples,
+    slo_definitions,
+)
+from governance.store.schema.types import as_jsonable, utcnow
+from governance.store.write.retention_queries import (
+    after_horizon,
+    prepared_after_horizon,
+    pruned_before,
+)
+from governance.store.write.upsert import (
+    add_counts,
+    insert_new,
+    sqlite_datetime,
+    sqlite_insert_rows,
+    upsert,
+)
+
+SEVERITY_BANDS = ("TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL")
+
+
+def severity_band(number: int | None) -> str:
+    """OTLP severityNumber 1-24 in bands of four; anything else is UNSPECIFIED."""
+    if number is None or not 1 <= number <= 24:
+        return "UNSPECIFIED"
+    return SEVERITY_BANDS[(number - 1) // 4]
+
+
+def write_check_results(
+    connection: Connection, results: Sequence[CheckResult], keys: Sequence[str] | None = None
+) -> set[str]:
+    """Insert check results by natural key; new ones are added to the daily rollup."""
+    now = utcnow()
+    keys = keys if keys is not None else [r.check_key for r in results]
+    rows = {
+        key: {
+            "check_key": key,
+            "product_id": r.product_id,
+            "port": r.port,
+            "source_tool": r.source_tool,
+            "suite": r.suite,
+            "check_name": r.check,
+            "column_name": r.column,
+            "success": r.success,
+            "status": r.status,
+            "unexpected_count": r.unexpected_count,
+            "unexpected_percent": r.unexpected_percent,
+            "element_count": r.element_count,
+            "run_time": r.run_time,
+            "source": r.source,
+            "details": r.details,
+            "collected_at": now,
+        }
+        for key, r in zip(keys, results, strict=True)
+    }
+    new = insert_new(connection, check_results, list(rows.values()), ["check_key"])
+    daily: Counter[tuple[str, Any, str, bool]] = Counter(
+        (row["product_id"], row["run_time"].date(), row["source_tool"], row["success"])
+        for key, row in rows.items()
+        if key in new and row["product_id"] is not None
+    )
+    totals: dict[tuple[str, Any, str], dict[str, Any]] = {}
+    for (product_id, day, tool, success), count in daily.items():
+        row = totals.setdefault(
+            (product_id, day, tool),
+            {"product_id": product_id, "day": day, "source_tool": tool, "checks": 0}
+            | {"passed": 0, "failed": 0},
+        )
+        row["checks"] += count
+        row["passed" if success else "failed"] += count
+    add_counts(
+        connection,
+        check_daily,
+        list(totals.values()),
+        ["product_id", "day", "source_tool"],
+        ["checks", "passed", "failed"],
+    )
+    return new
+
+
+def write_prepared_checks(
+    connection: Connection,
+    columns: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    rollup: Sequence[tuple[str | None, str, str, bool]],
+) -> set[str]:
+    """Insert check results prepared as SQLite rows (collectors/parse_worker.py) by natural
+    key, and add the new ones to the daily rollup; same effect as write_check_results."""
+    horizon = pruned_before(connection)
+    if horizon is not None:  # see write_records: nothing older than a prune comes back
+        rows, rollup = prepared_after_horizon(columns, rows, rollup, sqlite_datetime(horizon))
+    new = sqlite_insert_rows(connection, check_results, columns, rows)
+    daily: Counter[tuple[str, str, str, bool]] = Counter()
+    counted: set[str] = set()  # a key twice in the batch was inserted once
+    for row, (product_id, day, tool, success) in zip(rows, rollup, strict=True):
+        if product_id is not None and row[0] in new and row[0] not in counted:
+            counted.add(row[0])
+            daily[(product_id, day, tool, success)] += 1
+    totals: dict[tuple[str, str, str], dict[str, Any]] = {}
+    for (product_id, day, tool, success), count in daily.items():
+        row = totals.setdefault(
+            (product_id, day, tool),
+            {"product_id": product_id, "day": date.fromisoformat(day), "source_tool": tool}
+            | {"checks": 0, "passed": 0, "failed": 0},
+        )
+        row["checks"] += count
+        row["passed" if success else "failed"] += count
+    add_counts(
+        connection,
+        check_daily,
+        list(totals.values()),
+        ["product_id", "day", "source_tool"],
+        ["checks", "passed", "failed"],
+    )
+    return new
+
+
+def _merge_by_key(
+    connection: Connection,
+    table: Table,
+    key_column: str,
+    incoming: dict[str, dict[str, Any]],
+    merge: Callable[[dict[str, Any], dict[str, Any]], dict[str, Any]],
+) -> set[str]:
+    """Upsert rows that several events may report, merging with what is stored; returns new keys."""
+    keys = list(incoming)
+    stored: dict[str, dict[str, Any]] = {}
+    for start in range(0, len(keys), 500):
+        chunk = keys[start : start + 500]
+        query = select(table).where(table.c[key_column].in_(chunk))
+        stored.update(
+            {row._mapping[key_column]: dict(row._mapping) for row in connection.execute(query)}
+        )
+    rows = []
+    for key, row in incoming.items():
+        if key in stored:
+            previous = {k: v for k, v in stored[key].items() if k != "id"}
+            row = merge(previous, row)
+        rows.append(row)
+    upsert(connection, table, rows, [key_column])
+    return set(keys) - set(stored)
+
+
+def _earliest(a: Any, b: Any) -> Any:
+    return b if a is None else a if b is None else min(a, b)
+
+
+def _latest(a: Any, b: Any) -> Any:
+    return b if a is None else a if b is None else max(a, b)
+
+
+def _merge_runs(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
+    """START then COMPLETE, in any order: widest time span, the most final state."""
+    later_state = RUN_STATE_RANK[new["state"]] >= RUN_STATE_RANK[old["state"]]
+    return {
+        **(new if later_state else old),
+        "started_at": _earliest(old["started_at"], new["started_at"]),
+        "ended_at": _latest(old["ended_at"], new["ended_at"]),
+        "product_id": new["product_id"] or old["product_id"],
+        "details": {**old["details"], **new["details"]},
+    }
+
+
+def write_pipeline_runs(connection: Connection, runs: Sequence[PipelineRun]) -> set[str]:
+    """Upsert runs; several events of one run merge into one row."""
+    now = utcnow()
+    incoming: dict[str, dict[str, Any]] = {}
+    for run in runs:
+        row = {
+            "run_key": run.natural_key,
+            "product_id": run.product_id,
+            "job": run.job,
+            "run_id": run.run_id,
+            "state": run.state,
+            "started_at": run.started_at,
+            "ended_at": run.ended_at,
+            "source_tool": run.source_tool,
+            "source": run.source,
+            "details": as_jsonable(run.details),
+            "collected_at": now,
+        }
+        key = row["run_key"]
+        incoming[key] = _merge_runs(incoming[key], row) if key in incoming else row
+    return _merge_by_key(connection, pipeline_runs, "run_key", incoming, _merge_runs)
+
+
+def _merge_sightings(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
+    return {
+        **new,
+        "first_seen": _earliest(old["first_seen"], new["first_seen"]),
+        "last_seen": _latest(old["last_seen"], new["last_seen"]),
+    }
+
+
+def write_lineage(connection: Connection, edges: Sequence[LineageObservation]) -> set[str]:
+    """Upsert observed lineage edges, widening their first/last sighting."""
+    incoming: dict[str, dict[str, Any]] = {}
+    for edge in edges:
+        row = {
+            "edge_key": edge.natural_key,
+            "upstream_product": edge.upstream_product,
+            "downstream_product": edge.downstream_product,
+            "dataset": edge.dataset,
+            "job": edge.job,
+            "first_seen": edge.observed_at,
+            "last_seen": edge.observed_at,
+            "source_tool": edge.source_tool,
+            "source": edge.source,
+        }
+        key = row["edge_key"]
+        incoming[key] = _merge_sightings(incoming[key], row) if key in incoming else row
+    return _merge_by_key(connection, observed_lineage, "edge_key", incoming, _merge_sightings)
+
+
+def write_log_records(connection: Connection, records: Sequence[LogRecord]) -> set[str]:
+    """Insert log records by natural key; new ones are counted into the daily rollup."""
+    rows = {
+        r.natural_key: {
+            "record_key": r.natural_key,
+            "product_id": r.product_id,
+            "time": r.time,
+            "severity_number": r.severity_number,
+            "severity_text": r.severity_text,
+            "body": r.body,
+            "trace_id": r.trace_id,
+            "span_id": r.span_id,
+            "run_id": r.run_id,
+            "service": r.service,
+            "attributes": as_jsonable(r.attributes),
+            "source": r.source,
+        }
+        for r in records
+    }
+    new = insert_new(connection, log_records, list(rows.values()), ["record_key"])
+    daily = Counter(
+        (row["product_id"], row["time"].date(), severity_band(row["severity_number"]))
+        for key, row in rows.items()
+        if key in new and row["product_id"] is not None
+    )
+    add_counts(
+        connection,
+        log_daily,
+        [
+            {"product_id": p, "day": d, "severity": s, "records": n}
+            for (p, d, s), n in daily.items()
+        ],
+        ["product_id", "day", "severity"],
+        ["records"],
+    )
+    return new
+
+
+def write_audit_events(connection: Connection, events: Sequence[AuditEvent]) -> set[str]:
+    """Insert audit events by natural key."""
+    rows = {
+        e.natural_key: {
+            "event_key": e.natural_key,
+            "product_id": e.product_id,
+            "time": e.time,
+            "actor": e.actor,
+            "action": e.action,
+            "resource": e.resource,
+            "read_only": e.read_only,
+            "source_tool": e.source_tool,
+            "event_id": e.event_id,
+            "details": as_jsonable(e.details),
+            "source": e.source,
+        }
+        for e in events
+    }
+    return insert_new(connection, audit_events, list(rows.values()), ["event_key"])
+
+
+def write_slo_definitions(connection: Connection, slos: Sequence[SloDefinition]) -> set[str]:
+    """Upsert SLO definitions: a changed file updates its SLOs; returns how many were new."""
+    now = utcnow()
+    incoming = {
+        s.natural_key: {
+            "slo_key": s.natural_key,
+            "product_id": s.product_id,
+            "name": s.name,
+            "indicator": s.indicator,
+            "target": s.target,
+            "window": s.window,
+            "budgeting_method": s.budgeting_method,
+            "source_tool": s.source_tool,
+            "details": as_jsonable(s.details),
+            "source": s.source,
+            "updated_at": now,
+        }
+        for s in slos
+    }
+
+    def keep_time_if_same(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
+        same = all(old[k] == new[k] for k in new if k != "updated_at")
+        return {**new, "updated_at": old["updated_at"]} if same else new
+
+    return _merge_by_key(connection, slo_definitions, "slo_key", incoming, keep_time_if_same)
+
+
+def write_sli_samples(connection: Connection, samples: Sequence[SliSample]) -> set[str]:
+    """Insert SLI samples by natural key."""
+    rows = {
+        s.natural_key: {
+            "sample_key": s.natural_key,
+            "product_id": s.product_id,
+            "indicator": s.indicator,
+            "slo": s.slo,
+            "time": s.time,
+            "good": s.good,
+            "total": s.total,
+            "value": s.value,
+            "labels": dict(s.labels),
+            "source_tool": s.source_tool,
+            "source": s.source,
+        }
+        for s in samples
+    }
+    return insert_new(connection, sli_samples, list(rows.values()), ["sample_key"])
+
+
+WRITERS: dict[type, Callable[[Connection, Sequence[Any]], set[str]]] = {
+    CheckResult: write_check_results,
+    PipelineRun: write_pipeline_runs,
+    LineageObservation: write_lineage,
+    LogRecord: write_log_records,
+    AuditEvent: write_audit_events,
+    SloDefinition: write_slo_definitions,
+    SliSample: write_sli_samples,
+}
+
+
+MERGED = (PipelineRun, LineageObservation, SloDefinition)
+MERGE_LOCK = 0x6D6573686701  # "meshg" + 1: the advisory lock of merging writers
+
+
+def record_key(record: Record) -> str:
+    """The natural key the store dedupes a record by."""
+    return record.natural_key
+
+
+def write_records(
+    connection: Connection, records: Sequence[Record], keys: Sequence[str] | None = None
+) -> set[str]:
+    """Write records of any kind; returns the natural keys that were new to the store.
+
+    `keys` (the records' natural keys, in order) saves computing them twice. Records older
+    than the latest `meshgov prune` cutoff are dropped, see below.
+    """
+    horizon = pruned_before(connection)
+    if horizon is not None:
+        # A prune deleted the raw rows before its cutoff but kept their days in check_daily
+        # and log_daily. A file that changes afterwards is read again whole: its old rows
+        # would look new to insert_new and be counted into the roll-ups a second time. So
+        # nothing older than the horizon is written (governance/service/retention.py).
+        records, keys = after_horizon(records, keys, horizon)
+    checks = [r for r in records if isinstance(r, CheckResult)]
+    new: set[str] = set()
+    if connection.dialect.name == "postgresql" and any(type(r) in MERGED for r in records):
+        # Runs, lineage and SLO definitions are read, merged and written back: two shards
+        # merging the same row at once would lose one's half. One lock, taken first in the
+        # transaction, makes merging writers take turns (and cannot deadlock with itself).
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MERGE_LOCK})
+    if checks:
+        check_keys = None
+        if keys is not None:
+            check_keys = [
+                k for r, k in zip(records, keys, strict=True) if isinstance(r, CheckResult)
+            ]
+        new |= write_check_results(connection, checks, check_keys)
+    others: dict[type, list[Record]] = {}
+    for record in records:
+        if not isinstance(record, CheckResult):
+            others.setdefault(type(record), []).append(record)
+    for kind, batch in others.items():
+        new |= WRITERS[kind](connection, batch)
+    return new

@@ -1,0 +1,227 @@
+"""Dialect-aware INSERT ... ON CONFLICT, the primitive behind every idempotent write."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import Connection, Table
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.sql import sqltypes
+
+from governance.store.schema.types import UTCDateTime
+
+
+def insert_ignore(
+    connection: Connection, table: Table, rows: Sequence[dict[str, Any]], keys: Sequence[str]
+) -> int:
+    """Insert rows whose natural key is new; returns how many were actually inserted."""
+    return len(insert_new(connection, table, rows, keys))
+
+
+def insert_new(
+    connection: Connection, table: Table, rows: Sequence[dict[str, Any]], keys: Sequence[str]
+) -> set[Any]:
+    """Insert rows whose natural key is new; returns the first key column of those inserted."""
+    if not rows:
+        return set()
+    if connection.dialect.name == "sqlite" and len(keys) == 1:
+        return _sqlite_insert_new(connection, table, rows, keys[0])
+    if connection.dialect.driver == "psycopg" and len(keys) == 1:
+        return _psycopg_insert_new(connection, table, rows, keys[0])
+    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(table).on_conflict_do_nothing(index_elements=list(keys))
+    # RETURNING tells what was inserted; rowcount is -1 for multi-row inserts on psycopg.
+    statement = statement.returning(table.c[keys[0]])
+    # executemany with RETURNING: SQLAlchemy batches it into multi-row INSERTs itself
+    # ("insertmanyvalues") with a statement compiled once, instead of compiling one
+    # VALUES clause per chunk.
+    return set(connection.execute(statement, list(rows)).scalars())
+
+
+def add_counts(
+    connection: Connection,
+    table: Table,
+    rows: Sequence[dict[str, Any]],
+    keys: Sequence[str],
+    counters: Sequence[str],
+) -> None:
+    """Insert rollup rows, or add their counters to the row with the same key."""
+    if not rows:
+        return
+    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(table)
+    increments = {c: table.c[c] + statement.excluded[c] for c in counters}
+    statement = statement.on_conflict_do_update(index_elements=list(keys), set_=increments)
+    # A fixed order: parallel shards that add to the same rollup rows lock them in the same
+    # order and so cannot deadlock each other.
+    rows = sorted(rows, key=lambda row: tuple(str(row[k]) for k in keys))
+    for start in range(0, len(rows), 500):
+        connection.execute(statement, list(rows[start : start + 500]))
+
+
+def upsert(
+    connection: Connection, table: Table, rows: Sequence[dict[str, Any]], keys: Sequence[str]
+) -> None:
+    """Insert rows, or overwrite the non-key columns of rows whose natural key exists."""
+    if not rows:
+        return
+    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(table)
+    updates = {c: statement.excluded[c] for c in rows[0] if c not in keys}
+    statement = statement.on_conflict_do_update(index_elements=list(keys), set_=updates)
+    rows = sorted(rows, key=lambda row: tuple(str(row[k]) for k in keys))  # see add_counts
+    for start in range(0, len(rows), 500):
+        connection.execute(statement, list(rows[start : start + 500]))
+
+
+def _sqlite_value(column_type: Any) -> Callable[[Any], Any] | None:
+    """How SQLAlchemy would store a Python value in SQLite (None: as it is)."""
+    if isinstance(column_type, UTCDateTime):
+        return sqlite_datetime
+    if _is_json(column_type):
+        return lambda value: None if value is None else json.dumps(value)
+    if isinstance(column_type, sqltypes.Date):
+        return lambda value: None if value is None else value.isoformat()
+    if isinstance(column_type, sqltypes.Boolean):
+        return lambda value: None if value is None else int(value)
+    return None
+
+
+@lru_cache(maxsize=4096)  # a file's records share a run time; a batch shares collected_at
+def sqlite_datetime(value: datetime | None) -> str | None:
+    """A UTC time as SQLAlchemy stores it in SQLite."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        raise ValueError(f"naive datetime {value!r}: meshgov stores only aware UTC times")
+    # SQLAlchemy's SQLite DATETIME storage format, in UTC.
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+def _sqlite_insert_new(
+    connection: Connection, table: Table, rows: Sequence[dict[str, Any]], key: str
+) -> set[Any]:
+    """The bulk path for SQLite evidence tables: one executemany on the driver connection.
+
+    SQLite has one writer at a time, so the keys found absent before the INSERT are
+    exactly the rows it adds; INSERT OR IGNORE still guards the natural key.
+    """
+    raw = connection.connection.driver_connection
+    unique: dict[Any, dict[str, Any]] = {}
+    for row in rows:
+        unique.setdefault(row[key], row)
+    candidates = list(unique)
+    existing: set[Any] = set()
+    quoted = f'"{key}"'
+    for start in range(0, len(candidates), 900):
+        chunk = candidates[start : start + 900]
+        placeholders = ",".join("?" * len(chunk))
+        cursor = raw.execute(
+            f'SELECT {quoted} FROM "{table.name}" WHERE {quoted} IN ({placeholders})', chunk
+        )
+        existing.update(found for (found,) in cursor)
+    fresh = [row for k, row in unique.items() if k not in existing]
+    if fresh:
+        columns = list(fresh[0])
+        # Only columns whose type needs converting pay for a call per row.
+        converting = [
+            (index, convert)
+            for index, column in enumerate(columns)
+            if (convert := _sqlite_value(table.c[column].type)) is not None
+        ]
+        values = []
+        for row in fresh:
+            value = list(row.values())
+            for index, convert in converting:
+                value[index] = convert(value[index])
+            values.append(value)
+        names = ", ".join(f'"{c}"' for c in columns)
+        sql = (
+            f'INSERT OR IGNORE INTO "{table.name}" ({names}) '
+            f"VALUES ({', '.join('?' * len(columns))})"
+        )
+        raw.executemany(sql, values)
+    return {row[key] for row in fresh}
+
+
+def sqlite_insert_rows(
+    connection: Connection, table: Table, columns: Sequence[str], rows: Sequence[Sequence[Any]]
+) -> set[Any]:
+    """Insert SQLite-ready rows (values already converted) whose first column is the natural
+    key; returns the keys that were new. The twin of `_sqlite_insert_new` for prepared rows.
+    """
+    raw = connection.connection.driver_connection
+    unique: dict[Any, Sequence[Any]] = {}
+    for row in rows:
+        unique.setdefault(row[0], row)
+    candidates = list(unique)
+    existing: set[Any] = set()
+    key = f'"{columns[0]}"'
+    for start in range(0, len(candidates), 900):
+        chunk = candidates[start : start + 900]
+        cursor = raw.execute(
+            f'SELECT {key} FROM "{table.name}" WHERE {key} IN ({",".join("?" * len(chunk))})',
+            chunk,
+        )
+        existing.update(found for (found,) in cursor)
+    fresh = [row for k, row in unique.items() if k not in existing]
+    if fresh:
+        names = ", ".join(f'"{c}"' for c in columns)
+        raw.executemany(
+            f'INSERT OR IGNORE INTO "{table.name}" ({names}) '
+            f"VALUES ({', '.join('?' * len(columns))})",
+            fresh,
+        )
+    return {row[0] for row in fresh}
+
+
+def _psycopg_insert_new(
+    connection: Connection, table: Table, rows: Sequence[dict[str, Any]], key: str
+) -> set[Any]:
+    """The bulk path for PostgreSQL: psycopg's pipelined executemany with RETURNING.
+
+    SQLAlchemy's multi-row VALUES statements are unique strings psycopg must parse each
+    time; one short prepared INSERT per row, pipelined, costs far less. RETURNING tells
+    exactly which rows were new, even with parallel shards inserting at once.
+    """
+    from psycopg.types.json import Jsonb
+
+    unique: dict[Any, dict[str, Any]] = {}
+    # Sorted: shards inserting overlapping keys wait for each other in one order, never
+    # in a cycle (a deadlock).
+    for row in sorted(rows, key=lambda row: str(row[key])):
+        unique.setdefault(row[key], row)
+    columns = list(next(iter(unique.values())))
+    is_json = [_is_json(table.c[c].type) for c in columns]
+    names = ", ".join(f'"{c}"' for c in columns)
+    sql = (
+        f'INSERT INTO "{table.name}" ({names}) VALUES ({", ".join(["%s"] * len(columns))}) '
+        f'ON CONFLICT ("{key}") DO NOTHING RETURNING "{key}"'
+    )
+    values = [
+        [
+            Jsonb(v) if json_column and v is not None else v
+            for v, json_column in zip(row.values(), is_json, strict=True)
+        ]
+        for row in unique.values()
+    ]
+    inserted: set[Any] = set()
+    with connection.connection.driver_connection.cursor() as cursor:
+        cursor.executemany(sql, values, returning=True)
+        while True:
+            found = cursor.fetchone()
+            if found is not None:
+                inserted.add(found[0])
+            if not cursor.nextset():
+                break
+    return inserted
+
+
+def _is_json(column_type: Any) -> bool:
+    return isinstance(column_type, sqltypes.JSON) or isinstance(
+        getattr(column_type, "impl", None), sqltypes.JSON
+    )
