@@ -5,9 +5,8 @@ from __future__ import annotations
 import streamlit as st
 from sqlalchemy.exc import OperationalError
 
-from governance.config import WorkspaceError
+from governance.errors import StoreNotInitialised, WorkspaceError
 from governance.service import MeshgovService
-from governance.store import StoreNotInitialised
 from governance.ui.catalog import catalog_page
 from governance.ui.collectors_page import collectors_page
 from governance.ui.compliance import compliance_page

@@ -15,52 +15,20 @@ from functools import cache
 from importlib.metadata import entry_points
 from typing import Any, Protocol, runtime_checkable
 
+# The errors and `storable` are re-exported: collectors (and plugins) raise them from here.
+from governance.errors import MAX_POSITION_CHARS as MAX_POSITION_CHARS
+from governance.errors import MAX_REASON_CHARS as MAX_REASON_CHARS
+from governance.errors import CollectorParseError as CollectorParseError
+from governance.errors import NotEvidence as NotEvidence
+from governance.errors import UnknownCollector as UnknownCollector
+from governance.errors import storable as storable
+
 # ProductDirectory is re-exported: collectors receive it in their SourceContext.
 from governance.model.records import ProductDirectory as ProductDirectory
 from governance.model.records import Record
 from governance.model.records import normalise_alias as normalise_alias
 
 ENTRY_POINT_GROUP = "meshgov.collectors"
-
-
-class CollectorParseError(ValueError):
-    """The file cannot be read as this collector's format; the message says why.
-
-    `position` says where (e.g. "line 12", "Records[3]") when the format has positions.
-    """
-
-    def __init__(self, reason: str, position: str | None = None) -> None:
-        self.reason = storable(reason, MAX_REASON_CHARS)
-        self.position = storable(position, MAX_POSITION_CHARS) if position else position
-        super().__init__(f"{self.position}: {self.reason}" if position else self.reason)
-
-
-class NotEvidence(ValueError):
-    """The file is recognisably not evidence (e.g. a tool's own configuration): skip it, say why."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(storable(reason, MAX_REASON_CHARS))
-
-
-# Reasons quote the file's own text; they are stored and shown, so they are kept short.
-MAX_REASON_CHARS = 1000
-MAX_POSITION_CHARS = 300
-
-
-def storable(text: str, limit: int) -> str:
-    """Text that every store can hold and a person can read: no NUL, no lone surrogate, short.
-
-    Reasons quote hostile files (a NUL byte, undecodable names); PostgreSQL refuses NUL in
-    text, and a reason it refuses would cost the whole batch's log, not just the file.
-    """
-    text = str(text)
-    if "\0" in text:
-        text = text.replace("\0", "\\x00")
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        text = text.encode("utf-8", "backslashreplace").decode("utf-8")
-    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 @dataclass(frozen=True)
@@ -111,10 +79,6 @@ class Parsed:
     # What was read but cannot be used (a field meshgov has no place for, a kind it does not
     # evaluate): said once per file and kind, never a refusal. Stored with the file's outcome.
     warnings: list[str] = field(default_factory=list)
-
-
-class UnknownCollector(LookupError):
-    """No collector of that name is installed."""
 
 
 @cache

@@ -20,8 +20,9 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from collectors import CollectorParseError, SourceContext
+from collectors import SourceContext
 from collectors.json_lines import json_type, parse_zoned_time
+from governance.errors import CollectorParseError, MeshgovError
 from governance.model.records import AuditEvent
 
 _READ_PREFIXES = ("Get", "List", "Describe", "Head", "Select", "BatchGet", "Lookup")
@@ -85,7 +86,7 @@ def parse_cloudtrail(
             yield where, CollectorParseError(str(exc), where)
 
 
-class _FieldError(ValueError):
+class _FieldError(MeshgovError, ValueError):
     """A record field that cannot be read: 'eventTime is missing', 'readOnly: expected ...'."""
 
     def __init__(self, field: str, reason: str) -> None:

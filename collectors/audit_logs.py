@@ -37,7 +37,7 @@ from collections.abc import Iterable
 from itertools import chain
 from typing import Any
 
-from collectors import CollectorParseError, NotEvidence, Parsed, SourceContext
+from collectors import Parsed, SourceContext
 from collectors.audit_cloudtrail import is_digest, parse_cloudtrail
 from collectors.audit_pgaudit import parse_pgaudit
 from collectors.json_lines import (
@@ -50,6 +50,7 @@ from collectors.json_lines import (
     strict_json,
     text_field,
 )
+from governance.errors import CollectorParseError, NotEvidence
 from governance.model.records import AuditEvent
 
 FORMATS = ("cloudtrail", "pgaudit", "jsonl")

@@ -24,7 +24,8 @@ import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
 
-from collectors import CollectorParseError, SourceContext
+from collectors import SourceContext
+from governance.errors import CollectorParseError
 from governance.model.records import AuditEvent
 
 DEFAULT_LOG_LINE_PREFIX = "%m [%p] %q%u@%d "

@@ -56,7 +56,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from collectors import CollectorParseError, NotEvidence, Parsed, SourceContext
+from collectors import Parsed, SourceContext
 from collectors.dbt_manifest import (
     DbtManifest,
     load_json,
@@ -73,6 +73,7 @@ from collectors.dbt_result_fields import (
     required_time,
     timing_of,
 )
+from governance.errors import CollectorParseError, NotEvidence
 from governance.model.records import CheckResult, PipelineRun, Record
 
 _SCHEMA = re.compile(r"/dbt/(?P<kind>[a-z-]+)/v(?P<version>\d+)\.json$")

@@ -6,8 +6,9 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from collectors import CollectorParseError, SourceContext
+from collectors import SourceContext
 from collectors.json_text import loads
+from governance.errors import CollectorParseError
 
 _TESTED_RESOURCES = ("model.", "seed.", "snapshot.", "source.")
 _NO_MANIFEST = "no manifest.json beside run_results.json: tests are not linked to models"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from collectors import CollectorParseError
+from governance.errors import CollectorParseError
 
 # A failing node's SQL helps whoever looks at the failure; a passing one's is not kept.
 _MAX_CODE_CHARS = 2000

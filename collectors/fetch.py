@@ -10,14 +10,12 @@ import urllib.request
 from dataclasses import dataclass
 from typing import Any
 
+from governance.errors import FetchError, MeshgovError
+
 DEFAULT_TIMEOUT = 10.0
 DEFAULT_RETRIES = 3
 DEFAULT_BACKOFF = 0.5
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
-
-
-class FetchError(RuntimeError):
-    """The endpoint could not be read; the message says what happened on the last attempt."""
 
 
 @dataclass(frozen=True)
@@ -59,7 +57,7 @@ def fetch(
     raise FetchError(f"{url}: gave up after {retries + 1} attempts: {last_error}")
 
 
-class _Retryable(Exception):
+class _Retryable(MeshgovError):
     """A failure worth another try: a timeout, a dropped connection, a 5xx or a 429."""
 
 

@@ -39,8 +39,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from collectors import CollectorParseError, NotEvidence, Parsed, SourceContext
+from collectors import Parsed, SourceContext
 from collectors.json_text import loads
+from governance.errors import CollectorParseError, NotEvidence
 from governance.model.records import CheckResult
 
 # <suite>/<run name or __none__>/<YYYYMMDDTHHMMSS.ffffffZ>/<batch>.json at the end of a path

@@ -13,8 +13,9 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
-from collectors import CollectorParseError, Parsed
+from collectors import Parsed
 from collectors.json_text import loads
+from governance.errors import CollectorParseError
 from governance.model.records import Record
 
 # A gzip member that inflates past this is refused rather than exhausting memory.

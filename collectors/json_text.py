@@ -28,6 +28,8 @@ import sys
 from collections.abc import Callable
 from typing import Any, Literal
 
+from governance.errors import JsonRefused
+
 # Deeper JSON is refused: it would read, but writing it to the store (json.dumps, another
 # few hundred frames down) would fail. No evidence format nests more than a few dozen.
 MAX_JSON_DEPTH = 500
@@ -46,10 +48,6 @@ _LONE_SURROGATE = re.compile(
 # Float literals that may overflow to inf: a three-digit exponent or 300 digits in a row.
 
 Constants = Literal["refuse", "text"]
-
-
-class JsonRefused(ValueError):
-    """The text is not JSON that can be read and stored; the message says why."""
 
 
 def decode_json_bytes(content: bytes) -> str:

@@ -63,12 +63,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from collectors import CollectorParseError, NotEvidence, Parsed, SourceContext
+from collectors import Parsed, SourceContext
 from collectors import openlineage_facets as facets
 from collectors.json_lines import gave_up, json_objects, json_type, parse_zoned_time
 from collectors.json_text import loads
 from collectors.openlineage_facets import (
-    EventError,
     Notes,
     active_facets,
     facet_object,
@@ -83,6 +82,7 @@ from collectors.openlineage_quality import (
     assertion_results,
     test_results,
 )
+from governance.errors import CollectorParseError, EventError, NotEvidence
 from governance.model.records import LineageObservation, PipelineRun, Record, RunState
 
 _RUN_STATES: dict[str, RunState] = {

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field, fields
 from typing import Any
 
 from collectors.json_lines import json_type
+from governance.errors import EventError
 
 # Facets read, by where they sit; what is not here is named in the file's warning.
 RUN_FACETS = frozenset({"parent", "errorMessage", "nominalTime", "processing_engine", "test"})
@@ -42,10 +43,6 @@ _METRIC_COUNTS = ("rowCount", "bytes", "fileCount")
 _STATISTIC_COUNTS = ("rowCount", "size", "fileCount")
 _MAX_NAMES_SHOWN = 12
 MAX_STACK_TRACE = 2000  # characters of an errorMessage stack trace kept with the run
-
-
-class EventError(ValueError):
-    """One event cannot be read; the message names the field."""
 
 
 @dataclass

@@ -53,16 +53,16 @@ from typing import Any
 
 import yaml
 
-from collectors import CollectorParseError, NotEvidence, Parsed, SourceContext
+from collectors import Parsed, SourceContext
 from collectors.openslo_kinds import (
     KINDS,
-    ObjectRefused,
     check_description,
     check_metric,
     check_other_kind,
     unused_kind_note,
 )
 from collectors.openslo_objectives import objective_name, plain, read_objective, read_time_window
+from governance.errors import CollectorParseError, NotEvidence, ObjectRefused
 from governance.model.records import SloDefinition
 
 BUDGETING_METHODS = ("Occurrences", "Timeslices", "RatioTimeslices")

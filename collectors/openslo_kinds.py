@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from governance.errors import ObjectRefused
+
 KINDS = ("SLO", "SLI", "DataSource", "Service", "AlertPolicy", "AlertCondition")
 KINDS += ("AlertNotificationTarget",)
 MAX_DESCRIPTION_CHARS = 1050  # the specification's limit on every spec.description
@@ -21,10 +23,6 @@ _WHAT_META = {
     "AlertCondition": "alert conditions (meshgov's own burn-rate alerting applies)",
     "AlertNotificationTarget": "notification targets",
 }
-
-
-class ObjectRefused(ValueError):
-    """One OpenSLO object breaks the specification; the message names the field."""
 
 
 def unused_kind_note(kind: str) -> str:

@@ -12,7 +12,7 @@ import re
 from datetime import date, datetime
 from typing import Any
 
-from collectors.openslo_kinds import ObjectRefused
+from governance.errors import ObjectRefused
 
 _DURATION = re.compile(r"^[1-9][0-9]*[mhdwMQY]$")
 DEFAULT_WINDOW = "28d"  # for an SLO without spec.timeWindow

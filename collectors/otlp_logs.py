@@ -56,18 +56,10 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-from collectors import CollectorParseError, NotEvidence, Parsed, SourceContext
+from collectors import Parsed, SourceContext
 from collectors.json_lines import decoded_lines, gave_up, json_objects, json_type, strict_json
-from collectors.otlp_values import (
-    Notes,
-    Unreadable,
-    any_value,
-    hex_id,
-    key_values,
-    severity,
-    shown,
-    unix_nano,
-)
+from collectors.otlp_values import Notes, any_value, hex_id, key_values, severity, shown, unix_nano
+from governance.errors import CollectorParseError, NotEvidence, Unreadable
 from governance.model.records import LogRecord, Record
 
 _OTHER_SIGNALS = {

@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from collectors.json_lines import json_type
+from governance.errors import Unreadable
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _DECIMAL = re.compile(r"-?[0-9]{1,20}")
@@ -34,10 +35,6 @@ _SEVERITY_NAMES = {
     for step in range(1, 5)
 } | {"SEVERITY_NUMBER_UNSPECIFIED": 0}
 _NON_FINITE = {"NaN": "NaN", "Infinity": "Infinity", "-Infinity": "-Infinity"}
-
-
-class Unreadable(ValueError):
-    """A part of a request cannot be read; the message names the field."""
 
 
 class Notes:

@@ -22,16 +22,9 @@ from itertools import islice
 from pathlib import Path
 from typing import Any
 
-from collectors import (
-    MAX_REASON_CHARS,
-    CollectorParseError,
-    NotEvidence,
-    Parsed,
-    SourceContext,
-    get_collector,
-    storable,
-)
+from collectors import MAX_REASON_CHARS, Parsed, SourceContext, get_collector, storable
 from governance.descriptors import sha256_of
+from governance.errors import CollectorParseError, MeshgovError, NotEvidence
 from governance.model.records import CheckResult, ProductDirectory, Record
 from governance.store.write.collector_log import FileOutcome, Watermark
 from governance.store.write.evidence import record_key
@@ -184,7 +177,7 @@ def _unreadable_name(path: str) -> str | None:
     return None
 
 
-class _TooLarge(Exception):
+class _TooLarge(MeshgovError):
     """A file over the size limit; the message says which, how large, and what to do."""
 
 

@@ -36,8 +36,9 @@ from prometheus_client.openmetrics.parser import (
 )
 from prometheus_client.parser import text_string_to_metric_families as text_families
 
-from collectors import CollectorParseError, NotEvidence, Parsed, SourceContext
+from collectors import Parsed, SourceContext
 from collectors.json_lines import partial_read
+from governance.errors import CollectorParseError, NotEvidence
 from governance.model.records import SliSample
 
 DEFAULT_PRODUCT_LABEL = "data_product"

@@ -22,9 +22,9 @@ from pathlib import Path
 from opentelemetry import trace
 from opentelemetry.trace import Status, StatusCode
 
-from collectors import SourceContext, UnknownCollector, get_collector
+from collectors import SourceContext, get_collector
 from collectors.batch import BATCH_RECORDS, Batch, Pending, RunReport, SourceReport
-from collectors.fetch import FetchError, fetch
+from collectors.fetch import fetch
 from collectors.parse_worker import (
     PIPELINE_MIN_FILES,
     FileResult,
@@ -35,6 +35,7 @@ from collectors.parse_worker import (
 )
 from collectors.sources import Shard, Source, expand
 from governance.descriptors import sha256_of
+from governance.errors import FetchError, UnknownCollector
 from governance.model.records import ProductDirectory
 from governance.store import Store
 from governance.store.read.directory import build_directory

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from collectors import CollectorParseError, Parsed, SourceContext
+from collectors import Parsed, SourceContext
 from collectors.json_lines import (
     finite_number,
     gave_up,
@@ -35,6 +35,7 @@ from collectors.json_lines import (
     partial_read,
     text_field,
 )
+from governance.errors import CollectorParseError
 from governance.model.records import SliSample
 
 

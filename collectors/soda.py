@@ -49,8 +49,9 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
-from collectors import CollectorParseError, Parsed, SourceContext
+from collectors import Parsed, SourceContext
 from collectors.json_text import loads
+from governance.errors import CollectorParseError
 from governance.model.records import CheckResult
 
 _OUTCOMES = frozenset({"pass", "warn", "fail"})

@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from governance.errors import OutsideFolder
+
 
 @dataclass(frozen=True)
 class Source:
@@ -71,10 +73,6 @@ class Shard:
         # surrogateescape: a file name that is not UTF-8 still belongs to exactly one shard.
         digest = hashlib.sha256(f"{collector}\0{path}".encode("utf-8", "surrogateescape")).digest()
         return int.from_bytes(digest[:8], "big") % self.count == self.index - 1
-
-
-class OutsideFolder(PermissionError):
-    """A descriptor's evidence path leads outside the descriptor's folder."""
 
 
 def expand(source: Source, suffixes: Sequence[str], base: Path | None = None) -> list[Path]:

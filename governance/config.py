@@ -10,6 +10,8 @@ from typing import Any
 import yaml
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from governance.errors import WorkspaceError
+
 WORKSPACE_FILE = "meshgov.yaml"
 STORE_DIR = ".meshgov"
 
@@ -21,10 +23,6 @@ class EnvSettings(BaseSettings):
 
     workspace: Path | None = None
     db_url: str | None = None
-
-
-class WorkspaceError(ValueError):
-    """The workspace file cannot be read; the message names the file and the problem."""
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,8 @@ from typer.testing import CliRunner
 
 from collectors.parse_worker import CHECK_COLUMNS
 from governance.cli import app
-from governance.config import Workspace, WorkspaceError
+from governance.config import Workspace
+from governance.errors import WorkspaceError
 from governance.model.records import (
     AuditEvent,
     CheckResult,

@@ -10,7 +10,8 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect, select, text
 
 from governance.config import resolve_workspace
-from governance.store import Store, StoreNotInitialised
+from governance.errors import StoreNotInitialised
+from governance.store import Store
 from governance.store.database import head_revision
 from governance.store.schema.tables import domains, metadata
 

@@ -14,7 +14,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from collectors import UnknownCollector, available_collectors, broken_collectors
+from collectors import available_collectors, broken_collectors
 from collectors.sources import Shard
 from governance.cli.output import (
     ExportFormat,
@@ -26,9 +26,9 @@ from governance.cli.output import (
     progress_bar,
     write_rows,
 )
-from governance.config import Workspace, WorkspaceError, default_db_url, resolve_workspace
-from governance.service import MeshgovService, UnknownProduct
-from governance.store import StoreNotInitialised
+from governance.config import Workspace, default_db_url, resolve_workspace
+from governance.errors import StoreNotInitialised, UnknownCollector, UnknownProduct, WorkspaceError
+from governance.service import MeshgovService
 from governance.telemetry import configure_telemetry
 
 app = typer.Typer(
@@ -315,10 +315,5 @@ def _serve(workspace: Workspace, port: int) -> None:
 # Engine commands (evaluate, explain, policies, check, new) and the board's (board, waiver,
 # access, audit) live in their own modules.
 from governance.cli import board as cli_board  # noqa: E402,F401
-from governance.cli import engine as cli_engine  # noqa: E402
+from governance.cli import engine as cli_engine  # noqa: E402,F401
 from governance.cli import ops as cli_ops  # noqa: E402,F401
-
-if __name__ == "__main__":
-    # Under `python -m`, this module is __main__ and cli_engine registered its commands on
-    # governance.cli's app, a different object: run that one.
-    cli_engine.app()

@@ -21,11 +21,10 @@ from rich.table import Table
 
 from governance.cli import WorkspaceOption, _fail, _service, app
 from governance.cli.output import out, print_sync
-from governance.config import WorkspaceError
-from governance.engine.review import OUTCOMES, IllegalMove
-from governance.engine.roles import PermissionDenied, Principal
+from governance.engine.review import OUTCOMES
+from governance.engine.roles import Principal
+from governance.errors import Conflict, IllegalMove, ItemNotFound, PermissionDenied, WorkspaceError
 from governance.service import MeshgovService
-from governance.service.workflow import Conflict, ItemNotFound
 
 board_app = typer.Typer(help="The governance board: queue, agenda, decisions, minutes.")
 waiver_app = typer.Typer(help="Ask for, list and revoke policy waivers.")

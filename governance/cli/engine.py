@@ -14,8 +14,7 @@ from rich.table import Table
 
 from governance.cli import WorkspaceOption, _fail, _service, app
 from governance.cli.output import ExportFormat, out, print_sync, write_rows
-from governance.config import WorkspaceError
-from governance.service import NotEvaluated, UnknownProduct
+from governance.errors import NotEvaluated, UnknownProduct, WorkspaceError
 
 AsOfOption = Annotated[
     datetime | None,
@@ -181,14 +180,9 @@ def check(
     workspace: WorkspaceOption = None,
 ) -> None:
     """Judge one product before it is registered; exit 1 when an enforced blocker fails."""
+    from governance.errors import CheckSetupError
     from governance.service import MeshgovService
-    from governance.service.check import (
-        CheckSetupError,
-        as_json,
-        as_junit,
-        check_product,
-        parse_evidence,
-    )
+    from governance.service.check import as_json, as_junit, check_product, parse_evidence
 
     try:
         service = MeshgovService.open(workspace)
@@ -249,7 +243,8 @@ def new_product_command(
     ] = Path("."),
 ) -> None:
     """Scaffold a descriptor, contract, OpenSLO file and GX suite that pass the bronze gate."""
-    from governance.service.scaffold import ScaffoldError, new_product
+    from governance.errors import ScaffoldError
+    from governance.service.scaffold import new_product
 
     try:
         written = new_product(name, domain, directory, owner)

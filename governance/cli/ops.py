@@ -11,7 +11,7 @@ from rich.table import Table
 
 from governance.cli import WorkspaceOption, _fail, _service, app
 from governance.cli.output import out
-from governance.config import WorkspaceError
+from governance.errors import WorkspaceError
 from governance.service.board import SYSTEM_ACTOR
 from governance.service.retention import prune as prune_evidence
 

@@ -14,16 +14,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
-
-class DescriptorError(ValueError):
-    """A descriptor or contract that cannot be registered, with where and why."""
-
-    def __init__(self, path: str, field: str | None, problem: str) -> None:
-        self.path = path
-        self.field = field
-        self.problem = problem
-        where = f"{path}: {field}: " if field else f"{path}: "
-        super().__init__(where + problem)
+from governance.errors import DescriptorError
 
 
 class _TextDatesLoader(yaml.SafeLoader):

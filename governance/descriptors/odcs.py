@@ -24,13 +24,8 @@ from typing import Any
 from open_data_contract_standard.model import OpenDataContractStandard, SchemaProperty
 from pydantic import BaseModel, ValidationError
 
-from governance.descriptors.base import (
-    DescriptorError,
-    WarningSink,
-    first_error,
-    load_yaml_document,
-    sha256_of,
-)
+from governance.descriptors.base import WarningSink, first_error, load_yaml_document, sha256_of
+from governance.errors import DescriptorError
 from governance.model.records import Contract, ContractColumn
 
 ODCS_API_VERSIONS = ("v3.0.0", "v3.0.1", "v3.0.2", "v3.1.0")

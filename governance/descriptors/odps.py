@@ -18,13 +18,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
-from governance.descriptors.base import (
-    DescriptorError,
-    WarningSink,
-    first_error,
-    load_yaml_document,
-    sha256_of,
-)
+from governance.descriptors.base import WarningSink, first_error, load_yaml_document, sha256_of
+from governance.errors import DescriptorError
 from governance.model.records import Port, Product, SupportChannel, TeamMember
 
 PRODUCT_STATUSES = frozenset(

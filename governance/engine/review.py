@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from governance.errors import IllegalMove
+
 STATES: tuple[str, ...] = ("open", "on_agenda", "decided", "closed")
 OUTCOMES: tuple[str, ...] = ("approved", "rejected", "changes_requested", "deferred")
 FINAL_OUTCOMES = frozenset({"approved", "rejected"})
@@ -42,10 +44,6 @@ KINDS: dict[str, KindSpec] = {
 _SEVERITY_WEIGHT = {"blocker": 3.0, "major": 2.0, "minor": 1.0}
 _TIER_WEIGHT = {"gold": 3.0, "silver": 2.0, "bronze": 1.0}
 _AGE_CAP_DAYS = 28  # waiting longer than four weeks adds no more urgency
-
-
-class IllegalMove(ValueError):
-    """A move the item's state does not allow; the message says what is allowed."""
 
 
 # move -> (states it may start from, state it leads to; None keeps the state)

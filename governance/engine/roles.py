@@ -6,6 +6,8 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from governance.errors import PermissionDenied
+
 ROLES: tuple[str, ...] = ("consumer", "domain_owner", "board_member", "admin")
 ACTIONS: tuple[str, ...] = (
     "view",  # read pages, queue, board pack
@@ -104,10 +106,6 @@ class Verdict:
 
     allowed: bool
     reason: str
-
-
-class PermissionDenied(PermissionError):
-    """An action the principal's roles do not allow; str() is the reason."""
 
 
 # Grounds for each action, any one enough. "owner": domain_owner of the item's domain;

@@ -14,9 +14,10 @@ from collectors import get_collector
 from collectors.batch import BATCH_RECORDS
 from collectors.runner import Progress, RunReport, run_sources
 from collectors.sources import Shard, Source, descriptor_sources
-from governance.config import Workspace, WorkspaceError, configured_sources, resolve_workspace
+from governance.config import Workspace, configured_sources, resolve_workspace
 from governance.engine.policies import DEFAULT_POLICY_RULES, PolicyPack, load_pack, policy_rows
 from governance.engine.scoring import ScoringConfig
+from governance.errors import NotEvaluated, UnknownProduct, WorkspaceError
 from governance.service import ledger
 from governance.service.board import SYSTEM_ACTOR, BoardActions
 from governance.service.evaluation import EvaluationReport, evaluate_mesh
@@ -28,14 +29,6 @@ from governance.store.schema.tables import products as products_table
 
 T = TypeVar("T")
 TREND_DAYS = 90  # how far back the overview's trends look, so pages cost the same at any age
-
-
-class NotEvaluated(LookupError):
-    """The store holds no evaluation yet."""
-
-
-class UnknownProduct(LookupError):
-    """A product id that is not registered."""
 
 
 @dataclass(frozen=True)

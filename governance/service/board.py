@@ -16,18 +16,12 @@ from typing import Any
 
 from sqlalchemy import insert, update
 
-from governance.config import Workspace, WorkspaceError
+from governance.config import Workspace
 from governance.engine.policies import load_pack, policy_files
 from governance.engine.review import ItemSpec, evidence, priority
-from governance.engine.roles import (
-    Identity,
-    PermissionDenied,
-    Principal,
-    RoleMapping,
-    Scope,
-    permits,
-)
+from governance.engine.roles import Identity, Principal, RoleMapping, Scope, permits
 from governance.engine.triggers import TriggerInputs, desired_items, plan_queue
+from governance.errors import PermissionDenied, WorkspaceError
 from governance.service import ledger, reports, workflow
 from governance.service.notify import Delivery, WebhookConfig, notify_opened
 from governance.store import Store

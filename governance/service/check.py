@@ -23,13 +23,10 @@ from governance.config import Workspace
 from governance.descriptors import classify
 from governance.engine.policies import PolicyResult
 from governance.engine.scoring import HealthScore, ScoringConfig
+from governance.errors import CheckSetupError
 from governance.service.evaluation import EvaluationReport, evaluate_mesh
 from governance.service.registration import YAML_SUFFIXES, register_paths
 from governance.store import Store
-
-
-class CheckSetupError(ValueError):
-    """The descriptor or an evidence argument cannot be used; the message says why."""
 
 
 @dataclass(frozen=True)

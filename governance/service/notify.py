@@ -17,7 +17,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-from governance.config import WorkspaceError
+from governance.errors import WorkspaceError
 
 DEFAULT_KINDS = frozenset({"blocker", "budget_exhausted"})
 WEBHOOK_KEYS = frozenset({"url", "kinds", "timeout_seconds", "retries", "dashboard_url"})

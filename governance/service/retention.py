@@ -30,7 +30,8 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from governance.config import Workspace, WorkspaceError
+from governance.config import Workspace
+from governance.errors import WorkspaceError
 from governance.service import ledger
 from governance.store import Store
 from governance.store.schema.types import utcnow

@@ -15,12 +15,10 @@ from typing import Any
 
 import yaml
 
+from governance.errors import ScaffoldError
+
 _NAME = re.compile(r"^[a-z][a-z0-9-]{1,62}[a-z0-9]$")
 HEADER = "# Written by `meshgov new product`; edit freely.\n"
-
-
-class ScaffoldError(ValueError):
-    """The name, domain or target folder cannot be used."""
 
 
 def new_product(name: str, domain: str, target: Path, owner: str) -> list[Path]:

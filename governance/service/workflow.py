@@ -17,6 +17,7 @@ from sqlalchemy import Connection, func, insert, select, update
 
 from governance.engine.review import KINDS, ItemSpec, closes_on_decision, due_at, next_state
 from governance.engine.triggers import QueuePlan
+from governance.errors import Conflict, ItemNotFound
 from governance.service import ledger
 from governance.store.schema.board_tables import (
     access_grants,
@@ -29,14 +30,6 @@ from governance.store.schema.engine_tables import waivers
 
 DEFAULT_GRANT_DAYS = 365
 DEFAULT_REASSESS_DAYS = 90
-
-
-class Conflict(RuntimeError):
-    """Someone else changed the item first; the message says who and what to do."""
-
-
-class ItemNotFound(LookupError):
-    """No review item with that id."""
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from sqlalchemy import Connection, Engine
 from sqlalchemy.engine import make_url
 
+from governance.errors import StoreNotInitialised
 from governance.store.database import (
     current_revision,
     head_revision,
@@ -16,10 +17,6 @@ from governance.store.database import (
     upgrade,
 )
 from governance.store.schema import board_tables, engine_tables  # noqa: F401  (their tables join the schema)
-
-
-class StoreNotInitialised(RuntimeError):
-    """The store has no schema, or an older one: run `meshgov init`."""
 
 
 class Store:

@@ -7,7 +7,8 @@ from typing import Any
 
 import streamlit as st
 
-from governance.service import ProductDetail, UnknownProduct
+from governance.errors import UnknownProduct
+from governance.service import ProductDetail
 from governance.ui.components import (
     NO_EVIDENCE,
     PRODUCT_QUERY_PARAM,

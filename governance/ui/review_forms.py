@@ -14,8 +14,9 @@ from typing import Any
 
 import streamlit as st
 
-from governance.engine.review import KINDS, OUTCOMES, IllegalMove
-from governance.engine.roles import PermissionDenied, Principal, Scope, permits
+from governance.engine.review import KINDS, OUTCOMES
+from governance.engine.roles import Principal, Scope, permits
+from governance.errors import IllegalMove, PermissionDenied
 from governance.service import MeshgovService, workflow
 
 # What the service raises for a person to read; anything else is a bug and should surface.

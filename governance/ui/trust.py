@@ -9,8 +9,8 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from governance.engine.roles import PermissionDenied
-from governance.service import MeshgovService, NotEvaluated
+from governance.errors import NotEvaluated, PermissionDenied
+from governance.service import MeshgovService
 from governance.store.read import overview_queries
 from governance.ui.identity import signed_in
 

@@ -8,9 +8,7 @@ from datetime import date, timedelta
 import pytest
 import yaml
 
-from governance.engine.review import IllegalMove
-from governance.engine.roles import PermissionDenied
-from governance.service.workflow import Conflict
+from governance.errors import Conflict, IllegalMove, PermissionDenied
 from tests.board.conftest import NOW
 
 LATER = NOW + timedelta(hours=1)

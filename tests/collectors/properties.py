@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 from hypothesis import strategies as st
 
-from collectors import CollectorParseError, Parsed
+from collectors import Parsed
+from governance.errors import CollectorParseError
 
 BAD_INPUTS = Path(__file__).parent.parent / "fixtures" / "bad_inputs"
 

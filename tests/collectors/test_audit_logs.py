@@ -16,9 +16,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from collectors import CollectorParseError, NotEvidence, Parsed, SourceContext, get_collector
+from collectors import Parsed, SourceContext, get_collector
 from collectors.audit_logs import AuditLogsCollector, is_read_action
 from collectors.audit_pgaudit import prefix_pattern
+from governance.errors import CollectorParseError, NotEvidence
 from governance.model.records import ProductDirectory
 from tests.collectors.properties import JSON, bad_input_names, check_bad_input, mutated
 

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from collectors import CollectorParseError, NotEvidence, Parsed, SourceContext, get_collector
+from collectors import Parsed, SourceContext, get_collector
 from collectors.great_expectations import GreatExpectationsCollector, parse_gx_time
+from governance.errors import CollectorParseError, NotEvidence
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "gx"
 

@@ -11,9 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from collectors.fetch import FetchError, fetch
+from collectors.fetch import fetch
 from collectors.runner import run_sources
 from collectors.sources import Source
+from governance.errors import FetchError
 
 FAST = {"timeout": 0.3, "retries": 2, "backoff": 0.01}
 

@@ -38,16 +38,9 @@ from openlineage.client.generated import (
 )
 from openlineage.client.serde import Serde
 
-from collectors import (
-    CollectorParseError,
-    NotEvidence,
-    Parsed,
-    ProductDirectory,
-    SourceContext,
-    get_collector,
-    normalise_alias,
-)
+from collectors import Parsed, ProductDirectory, SourceContext, get_collector, normalise_alias
 from collectors.openlineage import OpenLineageCollector
+from governance.errors import CollectorParseError, NotEvidence
 from governance.model.records import CheckResult, LineageObservation, PipelineRun
 from tests.collectors.properties import (
     bad_input_names,

@@ -14,8 +14,9 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from collectors import CollectorParseError, NotEvidence, Parsed, SourceContext, get_collector
+from collectors import Parsed, SourceContext, get_collector
 from collectors.openslo import OpenSloCollector
+from governance.errors import CollectorParseError, NotEvidence
 from governance.model.records import ProductDirectory
 from tests.collectors.properties import (
     JSON,

@@ -19,15 +19,9 @@ from opentelemetry.sdk._logs.export import BatchLogRecordProcessor, SimpleLogRec
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 
-from collectors import (
-    CollectorParseError,
-    NotEvidence,
-    Parsed,
-    ProductDirectory,
-    SourceContext,
-    get_collector,
-)
+from collectors import Parsed, ProductDirectory, SourceContext, get_collector
 from collectors.otlp_logs import OtlpLogsCollector
+from governance.errors import CollectorParseError, NotEvidence
 from tests.collectors.properties import (
     bad_input_names,
     check_bad_input,

@@ -17,8 +17,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from prometheus_client import CollectorRegistry, Counter, Gauge, generate_latest
 
-from collectors import CollectorParseError, NotEvidence, Parsed, SourceContext, get_collector
+from collectors import Parsed, SourceContext, get_collector
 from collectors.prometheus import PrometheusCollector
+from governance.errors import CollectorParseError, NotEvidence
 from governance.model.records import ProductDirectory
 from tests.collectors.properties import JSON, bad_input_names, check_bad_input
 

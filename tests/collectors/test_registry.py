@@ -8,13 +8,8 @@ import pytest
 from sqlalchemy import select
 
 import collectors
-from collectors import (
-    SourceContext,
-    UnknownCollector,
-    available_collectors,
-    broken_collectors,
-    get_collector,
-)
+from collectors import SourceContext, available_collectors, broken_collectors, get_collector
+from governance.errors import UnknownCollector
 from governance.model.records import SliSample
 from governance.store.schema.tables import sli_samples
 

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from collectors.sources import Shard, Source
-from governance.service import UnknownProduct
+from governance.errors import UnknownProduct
 from governance.store.schema.tables import (
     check_daily,
     check_results,

@@ -11,9 +11,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from collectors import CollectorParseError, NotEvidence, Parsed, SourceContext, get_collector
+from collectors import Parsed, SourceContext, get_collector
 from collectors.json_lines import gunzip_if_compressed, parse_zoned_time
 from collectors.sli_events import SliEventsCollector
+from governance.errors import CollectorParseError, NotEvidence
 from governance.model.records import ProductDirectory
 from tests.collectors.properties import JSON, bad_input_names, check_bad_input
 

@@ -11,15 +11,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from collectors import (
-    CollectorParseError,
-    NotEvidence,
-    Parsed,
-    ProductDirectory,
-    SourceContext,
-    get_collector,
-)
+from collectors import Parsed, ProductDirectory, SourceContext, get_collector
 from collectors.soda import SodaCollector
+from governance.errors import CollectorParseError, NotEvidence
 from governance.model.records import CheckResult
 from tests.collectors.properties import (
     bad_input_names,

@@ -11,7 +11,6 @@ from governance.engine.review import (
     MOVES,
     OUTCOMES,
     STATES,
-    IllegalMove,
     ItemSpec,
     closes_on_decision,
     due_at,
@@ -26,6 +25,7 @@ from governance.engine.triggers import (
     plan_queue,
     version_key,
 )
+from governance.errors import IllegalMove
 
 NOW = datetime(2026, 11, 24, 12, tzinfo=UTC)
 

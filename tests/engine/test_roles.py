@@ -9,13 +9,13 @@ from governance.engine.roles import (
     ACTIONS,
     ROLES,
     Identity,
-    PermissionDenied,
     Principal,
     RoleMapping,
     Scope,
     permits,
     require,
 )
+from governance.errors import PermissionDenied
 
 OTHER = "requester@harmonia.example"
 

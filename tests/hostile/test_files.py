@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 
 from collectors.runner import run_sources
-from collectors.sources import OutsideFolder, Shard, Source, descriptor_sources, expand
+from collectors.sources import Shard, Source, descriptor_sources, expand
+from governance.errors import OutsideFolder
 from tests.hostile.seeds import FIXTURES
 
 GX = (FIXTURES / "gx" / "validation_result_0_18.json").read_bytes()

@@ -14,14 +14,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from collectors import (
-    CollectorParseError,
-    NotEvidence,
-    Parsed,
-    SourceContext,
-    available_collectors,
-    get_collector,
-)
+from collectors import Parsed, SourceContext, available_collectors, get_collector
+from governance.errors import CollectorParseError, NotEvidence
 from governance.store.write.evidence import record_key
 from tests.collectors.properties import json_paths, mutated
 from tests.hostile.seeds import seeds

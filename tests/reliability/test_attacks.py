@@ -7,7 +7,8 @@ from datetime import timedelta
 
 import pytest
 
-from governance.engine.roles import Identity, PermissionDenied
+from governance.engine.roles import Identity
+from governance.errors import PermissionDenied
 from tests.board.conftest import NOW, board  # noqa: F401 (fixture)
 
 

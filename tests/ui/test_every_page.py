@@ -9,7 +9,8 @@ from streamlit.testing.v1 import AppTest
 
 import app
 from governance.demo import board_story
-from governance.engine.roles import Identity, PermissionDenied
+from governance.engine.roles import Identity
+from governance.errors import PermissionDenied
 from governance.service import MeshgovService
 from governance.ui.navigation import visible_pages
 from tests.ui.pages import registered_pages

@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from governance.engine.roles import PermissionDenied
+from governance.errors import PermissionDenied
 from governance.service import MeshgovService
 from governance.ui.navigation import EVERYONE
 from governance.ui.review_page import QUEUE_KEY

@@ -22,12 +22,8 @@ from typing import Any, Literal
 
 import yaml
 
-from governance.engine.policies.sandbox import (
-    ExpressionRefused,
-    RunBudget,
-    compile_expression,
-    facts_context,
-)
+from governance.engine.policies.sandbox import RunBudget, compile_expression, facts_context
+from governance.errors import ExpressionRefused, PolicyFileError
 
 # The default pack ships beside the governance package (policy_rules/ in the repository,
 # installed as data next to it): global/ for every mesh, domains/ for the demo's domains.
@@ -187,10 +183,6 @@ def load_file(path: Path, root: Path | None = None) -> tuple[list[Policy], list[
             label = str(policy_id) if policy_id else f"#{index + 1}"
             refusals.append(PolicyRefusal(shown, label, str(exc)))
     return policies, refusals
-
-
-class PolicyFileError(ValueError):
-    """A policy that cannot be loaded: the message says which field and why."""
 
 
 def _folder_domain(path: Path, root: Path | None) -> str | None:

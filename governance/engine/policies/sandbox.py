@@ -26,6 +26,8 @@ from typing import Any
 
 import cel
 
+from governance.errors import ExpressionRefused, FactsNotPlain
+
 # Load-time bounds. Every shipped policy is under 100 characters, nests brackets at most
 # 3 deep and uses at most two comprehensions, none nested; these leave room for that to grow.
 MAX_EXPRESSION_LENGTH = 2_000
@@ -76,10 +78,6 @@ _LITERAL_OR_COMMENT = re.compile(
 # that scope macro variables.
 _TOKEN = re.compile(r"(?<![0-9A-Za-z_])[A-Za-z_][A-Za-z0-9_]*|[()\[\]{},]")
 _MACRO_CALL = re.compile(r"\.\s*(" + "|".join(COMPREHENSION_MACROS) + r")\s*\(")
-
-
-class ExpressionRefused(ValueError):
-    """An expression the sandbox will not run: the message says what and the limit."""
 
 
 class SandboxViolation(ExpressionRefused):
@@ -224,10 +222,6 @@ def facts_context(facts: Any) -> Any:
     context = cel.Context()
     context.add_variable("facts", facts)
     return context
-
-
-class FactsNotPlain(TypeError):
-    """Facts holding something other than JSON-like data (the path and type say where)."""
 
 
 def require_plain(value: Any, path: str = "facts") -> None:
