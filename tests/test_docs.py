@@ -38,3 +38,18 @@ def test_every_cli_command_is_in_the_reference():
 def test_every_collector_is_documented():
     missing = [name for name in available_collectors() if f"`{name}`" not in README]
     assert missing == []
+
+
+DESIGN = Path(__file__).parent.parent / "docs" / "design.md"
+
+
+def test_every_package_is_in_the_design():
+    """A new folder under governance/ gets its line in docs/design.md's layout."""
+    layout = DESIGN.read_text().split("## Layout", 1)[1].split("\n## ", 1)[0]
+    root = Path(__file__).parent.parent / "governance"
+    packages = sorted(p.parent.name for p in root.glob("*/__init__.py"))
+    modules = sorted(p.name for p in root.glob("*.py") if p.name != "__init__.py")
+    missing = [f"{name}/" for name in packages if f"  {name}/" not in layout]
+    missing += [name for name in modules if f"  {name}" not in layout]
+    assert not missing, f"add to the layout in docs/design.md: {missing}"
+    assert "docs/design.md" in README, "the README points to the design"
