@@ -43,12 +43,12 @@ def load(root: Path, url: str) -> dict[str, float]:
     service = MeshgovService(Workspace(root=root, db_url=url, settings=workspace.settings))
     phases = {}
     phases["init"], _ = _timed(service.init)
-    phases["register"], report = _timed(lambda: service.register([root / "products"]))
+    phases["register"], report = _timed(lambda: service.registration.register([root / "products"]))
     assert report.ok, report.refused
-    phases["collect"], report = _timed(service.collect_configured)
+    phases["collect"], report = _timed(service.collection.collect_configured)
     assert report.ok
     phases["records"] = report.records_new
-    phases["recollect"], again = _timed(service.collect_configured)
+    phases["recollect"], again = _timed(service.collection.collect_configured)
     assert again.records_new == 0
     service.store.dispose()
     return phases

@@ -125,9 +125,9 @@ def collect(root: Path, url: str) -> tuple[float, int]:
     settings = yaml.safe_load((root / "meshgov.yaml").read_text())
     service = MeshgovService(Workspace(root=root, db_url=url, settings=settings))
     service.init()
-    assert service.register([root / "products"]).ok
+    assert service.registration.register([root / "products"]).ok
     started = time.perf_counter()
-    report = service.collect_configured()
+    report = service.collection.collect_configured()
     elapsed = time.perf_counter() - started
     assert report.ok, [s.error for s in report.sources if not s.ok][:3]
     service.store.dispose()

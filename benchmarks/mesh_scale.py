@@ -186,7 +186,7 @@ def measure(admin_url: str, products: int, days: int, runs: int, keep: bool) -> 
         settings = yaml.safe_load((root / "meshgov.yaml").read_text())
         service = MeshgovService(Workspace(root, url, settings))
         clock = time.perf_counter()
-        evaluation = service.evaluate()
+        evaluation = service.evaluation.evaluate()
         evaluate_seconds = time.perf_counter() - clock
         service.store.dispose()
         return {

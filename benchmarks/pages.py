@@ -126,7 +126,7 @@ def evaluate(root: Path, url: str) -> None:
     """`meshgov evaluate` on the benchmark workspace."""
     settings = yaml.safe_load((root / "meshgov.yaml").read_text(encoding="utf-8"))
     service = MeshgovService(Workspace(root, url, settings))
-    service.evaluate()
+    service.evaluation.evaluate()
     service.store.dispose()
 
 

@@ -501,7 +501,7 @@ def build_scale_store(
     clock = time.perf_counter()
     service = MeshgovService(Workspace(root=root, db_url=url, settings={}))
     service.init()
-    report = service.register([folder])
+    report = service.registration.register([folder])
     assert report.ok, [str(e) for e in report.refused[:3]]
     assert len(report.registered) == products, (len(report.registered), products)
     seconds["register"] = time.perf_counter() - clock

@@ -75,13 +75,13 @@ from collectors.dbt_result_fields import (
 )
 from governance.errors import CollectorParseError, NotEvidence
 from governance.model.records import CheckResult, PipelineRun, Record
+from governance.model.vocabulary import CHECK_STATUSES
 
 _SCHEMA = re.compile(r"/dbt/(?P<kind>[a-z-]+)/v(?P<version>\d+)\.json$")
 _READ_VERSIONS = (1, 2, 3, 4, 5, 6)
 # Commands whose run_results.json reports compilation, not builds or tests.
 _NOT_EXECUTING = frozenset({"compile", "generate", "docs", "show", "list", "ls", "parse"})
 _NOT_EXECUTING |= {"run-operation", "run_operation", "debug", "clean", "deps", "init"}
-_TEST_STATUSES = frozenset({"pass", "fail", "warn", "error", "skipped"})
 _RUN_STATES = {
     "success": "success",
     "error": "failed",
@@ -254,7 +254,8 @@ def _check_result(
     result: _Result, invocation: _Invocation, manifest: DbtManifest, source: SourceContext
 ) -> CheckResult:
     unique_id, status, details = result.unique_id, result.status, result.details
-    if status not in _TEST_STATUSES:
+    # dbt reports a test with exactly meshgov's check statuses.
+    if status not in CHECK_STATUSES:
         raise CollectorParseError(
             f"{unique_id}: status {status!r} is not one dbt writes for tests "
             "(pass, fail, warn, error, skipped)",
@@ -293,7 +294,7 @@ def _check_result(
         check=name or name_from_unique_id(unique_id),
         column=column if isinstance(column, str) and column else None,
         success=status == "pass",
-        status=status,  # type: ignore[arg-type]  # checked against _TEST_STATUSES above
+        status=status,  # type: ignore[arg-type]  # checked against CHECK_STATUSES above
         unexpected_count=count_of(failures),
         unexpected_percent=None,
         element_count=None,

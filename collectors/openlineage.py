@@ -83,7 +83,8 @@ from collectors.openlineage_quality import (
     test_results,
 )
 from governance.errors import CollectorParseError, EventError, NotEvidence
-from governance.model.records import LineageObservation, PipelineRun, Record, RunState
+from governance.model.records import LineageObservation, PipelineRun, Record
+from governance.model.vocabulary import FINISHED_RUN_STATES, RunState
 
 _RUN_STATES: dict[str, RunState] = {
     "START": "running",
@@ -332,7 +333,7 @@ def _pipeline_run(
         run_id=run_id,
         state=state,
         started_at=event.time if event_type == "START" else None,
-        ended_at=event.time if state in ("success", "failed", "aborted") else None,
+        ended_at=event.time if state in FINISHED_RUN_STATES else None,
         source_tool=TOOL,
         source=event.source.path,
         details=details,

@@ -12,7 +12,8 @@ from typing import Any
 
 from collectors import SourceContext
 from collectors.openlineage_facets import Notes
-from governance.model.records import CheckResult, CheckStatus
+from governance.model.records import CheckResult
+from governance.model.vocabulary import CheckStatus
 
 TOOL = "openlineage"
 _WARN_SEVERITIES = frozenset({"warn", "warning"})

@@ -82,10 +82,10 @@ def _load_demo(root: Path, as_of: datetime) -> None:
 
     service = MeshgovService.open(root)
     service.init()
-    assert service.register([root / "products"]).ok
-    assert service.collect_configured().ok
-    service.backfill(14, now=as_of)
-    evaluation = service.evaluate(now=as_of)
+    assert service.registration.register([root / "products"]).ok
+    assert service.collection.collect_configured().ok
+    service.evaluation.backfill(14, now=as_of)
+    evaluation = service.evaluation.evaluate(now=as_of)
     assert not evaluation.refusals
     board_story.play(service, evaluation.as_of)
     service.store.dispose()

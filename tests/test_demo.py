@@ -393,7 +393,7 @@ def test_collecting_again_adds_nothing(demo_workspace: Path) -> None:
     try:
         kinds = ("checks", "runs", "logs", "audit", "lineage", "slos")
         before = {kind: service.export(kind) for kind in kinds}
-        report = service.collect_configured()
+        report = service.collection.collect_configured()
         assert report.ok
         assert report.records_new == 0
         assert {kind: service.export(kind) for kind in kinds} == before

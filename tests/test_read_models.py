@@ -30,7 +30,7 @@ def _figures(service, rows: list[dict]) -> dict[str, read_models.QualityFigure]:
 
 
 def test_each_product_is_judged_on_its_own_last_week_of_evidence(service, mesh_dir):
-    assert service.register([mesh_dir]).ok
+    assert service.registration.register([mesh_dir]).ok
     rows = [_daily("orders", n, tool, 10, 10 - n % 3) for n in range(12) for tool in ("gx", "dbt")]
     # revenue went quiet a month ago: its own newest 7 days count, not the mesh's.
     rows += [_daily("revenue", n, "soda", 4, 4 if n < 34 else 0) for n in range(30, 41)]
@@ -49,7 +49,7 @@ def test_each_product_is_judged_on_its_own_last_week_of_evidence(service, mesh_d
 
 
 def test_a_product_whose_evidence_is_past_the_horizon_shows_no_evidence(service, mesh_dir):
-    assert service.register([mesh_dir]).ok
+    assert service.registration.register([mesh_dir]).ok
     horizon = read_models.EVIDENCE_HORIZON_DAYS
     rows = [_daily("orders", 0, "gx", 5, 5), _daily("revenue", horizon + 1, "gx", 5, 5)]
 

@@ -37,7 +37,7 @@ def mesh_copy(mesh_dir, tmp_path) -> Path:
 
 
 def test_registers_products_ports_contracts_and_lineage(service, mesh_dir):
-    report = service.register([mesh_dir])
+    report = service.registration.register([mesh_dir])
     assert report.ok, report.refused
     assert sorted(report.registered) == ["orders", "revenue"]
 
@@ -67,9 +67,9 @@ def test_registers_products_ports_contracts_and_lineage(service, mesh_dir):
 
 
 def test_reregistering_unchanged_files_changes_nothing(service, mesh_dir):
-    service.register([mesh_dir])
+    service.registration.register([mesh_dir])
     before = dump(service.store)
-    report = service.register([mesh_dir])
+    report = service.registration.register([mesh_dir])
     assert report.registered == [] and sorted(report.unchanged) == ["orders", "revenue"]
     assert report.contracts_written == []
     assert (report.lineage_added, report.lineage_removed) == (0, 0)
@@ -77,11 +77,11 @@ def test_reregistering_unchanged_files_changes_nothing(service, mesh_dir):
 
 
 def test_changed_descriptor_updates_and_keeps_first_registration_time(service, mesh_copy):
-    service.register([mesh_copy])
+    service.registration.register([mesh_copy])
     first = service.product_detail("orders").product
     descriptor = mesh_copy / "products" / "orders.yaml"
     descriptor.write_text(descriptor.read_text().replace("status: active", "status: deprecated"))
-    report = service.register([mesh_copy])
+    report = service.registration.register([mesh_copy])
     assert report.registered == ["orders"]
     updated = service.product_detail("orders").product
     assert updated["status"] == "deprecated"
@@ -90,12 +90,12 @@ def test_changed_descriptor_updates_and_keeps_first_registration_time(service, m
 
 
 def test_dropping_an_input_port_removes_its_lineage(service, mesh_copy):
-    service.register([mesh_copy])
+    service.registration.register([mesh_copy])
     descriptor = mesh_copy / "products" / "revenue.yaml"
     text = descriptor.read_text()
     start = text.index("inputPorts:")
     descriptor.write_text(text[:start] + text[text.index("outputPorts:") :])
-    report = service.register([mesh_copy])
+    report = service.registration.register([mesh_copy])
     assert (report.lineage_added, report.lineage_removed) == (0, 1)
     assert service.product_detail("orders").lineage["downstream"] == []
 
@@ -124,7 +124,7 @@ def test_invalid_descriptor_is_refused_with_file_and_field_and_others_register(
     assert old in text
     descriptor.write_text(text.replace(old, new, 1))
 
-    report = service.register([mesh_copy])
+    report = service.registration.register([mesh_copy])
 
     [error] = report.refused
     assert error.path == str(descriptor)
@@ -148,7 +148,7 @@ def test_a_contract_published_elsewhere_is_a_warning_and_attaches_when_registere
     elsewhere.mkdir()
     contract = contract.rename(elsewhere / contract.name)
 
-    report = service.register([mesh_copy])
+    report = service.registration.register([mesh_copy])
 
     assert report.ok and sorted(report.registered) == ["orders", "revenue"]
     [warning] = [w for w in report.warnings if "orders-contract" in w]
@@ -157,7 +157,7 @@ def test_a_contract_published_elsewhere_is_a_warning_and_attaches_when_registere
     assert service.product_detail("orders").product["id"] == "orders"
     assert not any(r[0] == "orders-contract" for r in dump(service.store)["contracts"])
 
-    report = service.register([contract])  # the contract arrives later, on its own
+    report = service.registration.register([contract])  # the contract arrives later, on its own
 
     assert report.ok and report.contracts_written == ["orders-contract@1.0.0"]
     assert any(
@@ -168,7 +168,7 @@ def test_a_contract_published_elsewhere_is_a_warning_and_attaches_when_registere
 def test_invalid_contract_refuses_the_product_serving_it(service, mesh_copy):
     contract = mesh_copy / "contracts" / "orders.odcs.yaml"
     contract.write_text(contract.read_text().replace("logicalType: number", "logicalType: money"))
-    report = service.register([mesh_copy])
+    report = service.registration.register([mesh_copy])
     messages = [str(e) for e in report.refused]
     assert len(messages) == 2
     assert any(str(contract) in m and "schema[0].properties[2].logicalType" in m for m in messages)
@@ -180,7 +180,7 @@ def test_invalid_contract_refuses_the_product_serving_it(service, mesh_copy):
 
 def test_contract_of_a_refused_product_waits_for_it(service, mesh_copy):
     (mesh_copy / "products" / "orders.yaml").write_text("kind: DataProduct\n")
-    report = service.register([mesh_copy])
+    report = service.registration.register([mesh_copy])
     assert any("waits for its product 'orders'" in d for d in report.deferred)
     assert not any(r[0] == "orders-contract" for r in dump(service.store)["contracts"])
 
@@ -188,16 +188,16 @@ def test_contract_of_a_refused_product_waits_for_it(service, mesh_copy):
 def test_a_named_file_of_another_kind_is_refused_but_found_ones_are_ignored(service, mesh_copy):
     other = mesh_copy / "slo.yaml"
     other.write_text("apiVersion: openslo/v1\nkind: SLO\nmetadata: {name: x}\n")
-    report = service.register([mesh_copy])
+    report = service.registration.register([mesh_copy])
     assert report.ok and report.ignored == [str(other)]
-    report = service.register([other])
+    report = service.registration.register([other])
     assert [e.field for e in report.refused] == ["kind"]
 
 
 def test_missing_path_and_duplicate_ids_are_refused(service, mesh_copy, tmp_path):
     twin = mesh_copy / "products" / "orders-twin.yaml"
     shutil.copy(mesh_copy / "products" / "orders.yaml", twin)
-    report = service.register([mesh_copy, tmp_path / "absent"])
+    report = service.registration.register([mesh_copy, tmp_path / "absent"])
     problems = sorted(e.problem for e in report.refused)
     assert problems[0] == "no such file or folder"
     assert problems[1].startswith("product 'orders' is also declared in ")
@@ -206,7 +206,7 @@ def test_missing_path_and_duplicate_ids_are_refused(service, mesh_copy, tmp_path
 
 
 def test_inputs_no_product_serves_are_listed_as_sources(service, mesh_dir):
-    service.register([mesh_dir])
+    service.registration.register([mesh_dir])
     lineage = service.product_detail("orders").lineage
     assert lineage["upstream"] == []
     assert lineage["sources"] == [
@@ -239,7 +239,7 @@ def test_declared_evidence_sources_are_validated(service, mesh_copy, case):
             "    value: gold\n", f"    value: gold\n  - property: evidence\n    value: {value}\n"
         )
     )
-    [error] = service.register([mesh_copy]).refused
+    [error] = service.registration.register([mesh_copy]).refused
     assert (error.field, problem in error.problem) == (field, True)
 
 
@@ -252,8 +252,8 @@ def test_declared_evidence_becomes_a_source_relative_to_the_descriptor(service, 
             "    value: [{type: great_expectations, path: ../gx, options: {x: 1}}]\n",
         )
     )
-    assert service.register([mesh_copy]).ok
-    [source] = service.sources()
+    assert service.registration.register([mesh_copy]).ok
+    [source] = service.collection.sources()
     assert (source.collector, source.product, source.options) == (
         "great_expectations",
         "orders",

@@ -23,8 +23,8 @@ from governance.model.records import (
     Record,
     SliSample,
 )
-from governance.service import ledger
-from governance.service.retention import DEFAULT_RAW_DAYS, cutoff_for, prune, raw_days
+from governance.service import MeshgovService
+from governance.service.retention import DEFAULT_RAW_DAYS, cutoff_for, raw_days
 from governance.store import Store
 from governance.store.schema.board_tables import (
     decisions,
@@ -55,6 +55,7 @@ from governance.store.schema.tables import (
     sli_samples,
     source_files,
 )
+from governance.store.write import ledger
 from governance.store.write.evidence import write_prepared_checks, write_records
 from governance.store.write.upsert import sqlite_datetime
 
@@ -269,10 +270,14 @@ def test_prune_removes_raw_rows_past_the_cutoff_and_keeps_what_pages_read(store,
     with store.read() as connection:
         log_before = ledger.verify(connection).entries
 
-    dry = prune(store, workspace, actor="ops", older_than=OLDER_THAN, dry_run=True, now=NOW)
+    dry = MeshgovService(workspace, store).retention.prune(
+        actor="ops", older_than=OLDER_THAN, dry_run=True, now=NOW
+    )
     assert counts(store) == before and kept_contents(store) == kept_before  # nothing deleted
 
-    report = prune(store, workspace, actor="ops", older_than=OLDER_THAN, now=NOW, batch_rows=7)
+    report = MeshgovService(workspace, store).retention.prune(
+        actor="ops", older_than=OLDER_THAN, now=NOW, batch_rows=7
+    )
     removed = dict(report.counts)
     assert removed == dry.counts == {
         "product_facts": 1, "policy_results": 1, "slo_status": 1,
@@ -307,7 +312,7 @@ def test_prune_removes_raw_rows_past_the_cutoff_and_keeps_what_pages_read(store,
 def test_the_newest_evaluation_keeps_its_details_however_old(store, tmp_path):
     seed(store)
     workspace = Workspace(root=tmp_path, db_url=store.url)
-    report = prune(store, workspace, actor="ops", older_than=1, now=NOW)
+    report = MeshgovService(workspace, store).retention.prune(actor="ops", older_than=1, now=NOW)
     assert report.counts["policy_results"] == 1  # the old one's; the newest is 2 days old
     assert counts(store, (policy_results, product_facts, slo_status)) == {
         "policy_results": 1,
@@ -319,7 +324,9 @@ def test_the_newest_evaluation_keeps_its_details_however_old(store, tmp_path):
 def test_evidence_older_than_a_prune_is_not_collected_again(store, tmp_path):
     """A changed file is read again whole: its pruned rows must not be counted twice."""
     seed(store)
-    prune(store, Workspace(tmp_path, store.url), actor="ops", older_than=OLDER_THAN, now=NOW)
+    MeshgovService(Workspace(tmp_path, store.url), store).retention.prune(
+        actor="ops", older_than=OLDER_THAN, now=NOW
+    )
     before = counts(store)
     with store.read() as connection:
         rollups = contents(connection, check_daily), contents(connection, log_daily)
@@ -341,7 +348,9 @@ def test_prepared_check_rows_older_than_a_prune_are_not_written(tmp_path):
     store = Store(f"sqlite:///{tmp_path / 'meshgov.db'}")
     store.init()
     seed(store)
-    prune(store, Workspace(tmp_path, store.url), actor="ops", older_than=OLDER_THAN, now=NOW)
+    MeshgovService(Workspace(tmp_path, store.url), store).retention.prune(
+        actor="ops", older_than=OLDER_THAN, now=NOW
+    )
     checks = [r for r in raw_records() if isinstance(r, CheckResult)]
     rows, rollup = [], []
     for r in checks:

@@ -1,9 +1,13 @@
-"""`meshgov evaluate`, `explain` and `policies`: the governance engine on the command line."""
+"""`meshgov evaluate`, `explain`, `policies`, `check` and `new`: the engine on the command line.
+
+Evaluating the mesh, explaining a score, listing policies, judging one product before it is
+registered, and scaffolding a new product that passes the bronze gate.
+"""
 
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -12,9 +16,19 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from governance.cli import WorkspaceOption, _fail, _service, app
+from governance.cli.common import WorkspaceOption, exit_on, open_service
 from governance.cli.output import ExportFormat, out, print_sync, write_rows
-from governance.errors import NotEvaluated, UnknownProduct, WorkspaceError
+from governance.errors import (
+    CheckSetupError,
+    NotEvaluated,
+    ScaffoldError,
+    UnknownProduct,
+    WorkspaceError,
+)
+from governance.service import MeshgovService
+
+commands = typer.Typer()
+new_app = typer.Typer(help="Scaffold new things.", no_args_is_help=True)
 
 AsOfOption = Annotated[
     datetime | None,
@@ -22,7 +36,7 @@ AsOfOption = Annotated[
 ]
 
 
-@app.command()
+@commands.command()
 def evaluate(
     workspace: WorkspaceOption = None,
     as_of: AsOfOption = None,
@@ -33,16 +47,12 @@ def evaluate(
     ] = 0,
 ) -> None:
     """Facts → SLOs → policies → scores → snapshots, for the whole mesh."""
-    from datetime import UTC
-
-    service = _service(workspace)
+    service = open_service(workspace)
     when = as_of.replace(tzinfo=UTC) if as_of and as_of.tzinfo is None else as_of
-    try:
+    with exit_on(WorkspaceError):
         if backfill:
-            service.backfill(backfill, when)
-        report = service.evaluate(when)
-    except WorkspaceError as exc:
-        raise _fail(str(exc)) from exc
+            service.evaluation.backfill(backfill, when)
+        report = service.evaluation.evaluate(when)
     summary = {
         "evaluation": report.evaluation_id,
         "as_of": report.as_of.isoformat(),
@@ -77,18 +87,16 @@ def evaluate(
         raise typer.Exit(1)
 
 
-@app.command()
+@commands.command()
 def explain(
     product: Annotated[str, typer.Argument(help="The product id.")],
     workspace: WorkspaceOption = None,
     json_: Annotated[bool, typer.Option("--json", help="Print the explanation as JSON.")] = False,
 ) -> None:
     """Why a product scores what it does: each dimension, its weight, and the evidence behind it."""
-    service = _service(workspace)
-    try:
-        explanation = service.explain(product)
-    except (UnknownProduct, NotEvaluated) as exc:
-        raise _fail(str(exc)) from exc
+    service = open_service(workspace)
+    with exit_on(UnknownProduct, NotEvaluated):
+        explanation = service.evaluation.explain(product)
     if json_:
         print(json.dumps(explanation, default=str))
         return
@@ -108,7 +116,7 @@ def explain(
             out.print(escape(f"    - {reason['kind']} {reason['ref']}: {reason['detail']}"))
 
 
-@app.command()
+@commands.command()
 def policies(
     workspace: WorkspaceOption = None,
     format_: Annotated[
@@ -117,9 +125,9 @@ def policies(
     ] = None,
 ) -> None:
     """Every policy with its scope, severity, level, lifecycle and pass rate."""
-    service = _service(workspace)
-    rows = service.policy_overview()
-    refusals = service.policy_pack().refusals
+    service = open_service(workspace)
+    rows = service.evaluation.policy_overview()
+    refusals = service.evaluation.policy_pack().refusals
     if format_ is not None:
         write_rows(rows, format_, None)
     else:
@@ -156,7 +164,7 @@ class CheckFormat(StrEnum):
     junit = "junit"
 
 
-@app.command()
+@commands.command()
 def check(
     descriptor: Annotated[Path, typer.Argument(help="The product's ODPS descriptor (YAML).")],
     evidence: Annotated[
@@ -180,22 +188,18 @@ def check(
     workspace: WorkspaceOption = None,
 ) -> None:
     """Judge one product before it is registered; exit 1 when an enforced blocker fails."""
-    from governance.errors import CheckSetupError
-    from governance.service import MeshgovService
-    from governance.service.check import as_json, as_junit, check_product, parse_evidence
+    from governance.service.check import as_json, as_junit, parse_evidence
 
-    try:
+    # The workspace only lends its policies and scoring: the check judges in a throwaway store,
+    # so the workspace's own store need not be ready.
+    with exit_on(CheckSetupError, WorkspaceError):
         service = MeshgovService.open(workspace)
-        roots = list(policy) if policy else service.policy_roots()
-        outcome = check_product(
+        outcome = service.check.run(
             descriptor,
             [parse_evidence(e) for e in evidence or []],
-            roots,
-            service.scoring_config(),
             contracts=contract or [],
+            policy_roots=policy,
         )
-    except (CheckSetupError, WorkspaceError) as exc:
-        raise _fail(str(exc)) from exc
     if format_ is CheckFormat.json:
         print(json.dumps(as_json(outcome), default=str))
     elif format_ is CheckFormat.junit:
@@ -229,10 +233,6 @@ def _print_check(outcome: Any) -> None:
         out.print(f"[yellow]policy refused:[/yellow] {escape(refusal)}")
 
 
-new_app = typer.Typer(help="Scaffold new things.", no_args_is_help=True)
-app.add_typer(new_app, name="new")
-
-
 @new_app.command("product")
 def new_product_command(
     name: Annotated[str, typer.Argument(help="Product id, e.g. order-events.")],
@@ -243,13 +243,11 @@ def new_product_command(
     ] = Path("."),
 ) -> None:
     """Scaffold a descriptor, contract, OpenSLO file and GX suite that pass the bronze gate."""
-    from governance.errors import ScaffoldError
-    from governance.service.scaffold import new_product
+    from governance.service.scaffold import Scaffold
 
-    try:
-        written = new_product(name, domain, directory, owner)
-    except ScaffoldError as exc:
-        raise _fail(str(exc)) from exc
+    # Scaffolding needs no workspace: the part is built alone, not through MeshgovService.open.
+    with exit_on(ScaffoldError):
+        written = Scaffold().new_product(name, domain, directory, owner)
     for path in written:
         out.print(f"wrote {path}")
     root = directory / name

@@ -135,6 +135,11 @@ def print_warnings(warned: list[FileOutcome]) -> None:
         err.print(f"[yellow]warning[/yellow] {escape(f'{where}: {warning}')}")
 
 
+def print_json(value: Any) -> None:
+    """`value` as one line of JSON on stdout: times as ISO 8601, anything else unknown as text."""
+    print(json.dumps(value, default=lambda v: v.isoformat() if hasattr(v, "isoformat") else str(v)))
+
+
 def write_rows(rows: list[dict[str, Any]], fmt: ExportFormat, output: Path | None) -> None:
     """Rows as JSON lines or CSV, to stdout or a file."""
     buffer = io.StringIO()

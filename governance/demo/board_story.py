@@ -44,8 +44,8 @@ def dev_identities() -> list[str]:
 
 def play(service: Any, now: datetime) -> list[int]:
     """Request a waiver and access, and set the first agenda; returns the items touched."""
-    users_owner = service.principal(_owner_of("user-search-history"))
-    waiver = service.request_waiver(
+    users_owner = service.board.principal(_owner_of("user-search-history"))
+    waiver = service.board.request_waiver(
         users_owner,
         "user-search-history",
         "columns-classified",
@@ -54,23 +54,23 @@ def play(service: Any, now: datetime) -> list[int]:
         now + timedelta(days=60),
         now=now,
     )
-    analyst = service.principal(ANALYST.username)
-    access = service.request_access(
+    analyst = service.board.principal(ANALYST.username)
+    access = service.board.request_access(
         analyst,
         "user-profiles",
         "monthly-summary",
         "Churn model for the Q1 retention campaign; aggregated results only.",
         now=now,
     )
-    chair = service.principal(BOARD_CHAIR.username)
+    chair = service.board.principal(BOARD_CHAIR.username)
     blocker = next(
         i
-        for i in service.queue(kind="blocker", now=now)
+        for i in service.board.queue(kind="blocker", now=now)
         if i["product_id"] == "playlist-recommendations"
     )
-    service.set_agenda(chair, blocker["id"], now=now)
-    service.set_agenda(chair, waiver["id"], now=now)
-    service.comment(
+    service.board.set_agenda(chair, blocker["id"], now=now)
+    service.board.set_agenda(chair, waiver["id"], now=now)
+    service.board.comment(
         chair,
         blocker["id"],
         "The listening domain lead to name an owner before the meeting.",

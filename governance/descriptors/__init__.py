@@ -14,14 +14,13 @@ from pathlib import Path
 
 from governance.descriptors.base import load_yaml_document, sha256_of
 from governance.descriptors.odcs import LOGICAL_TYPES, ODCS_API_VERSIONS, parse_contract
-from governance.descriptors.odps import ODPS_API_VERSIONS, PRODUCT_STATUSES, parse_product
+from governance.descriptors.odps import ODPS_API_VERSIONS, parse_product
 from governance.errors import DescriptorError
 
 __all__ = [
     "LOGICAL_TYPES",
     "ODCS_API_VERSIONS",
     "ODPS_API_VERSIONS",
-    "PRODUCT_STATUSES",
     "DescriptorError",
     "DescriptorFile",
     "classify",

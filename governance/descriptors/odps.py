@@ -21,11 +21,8 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 from governance.descriptors.base import WarningSink, first_error, load_yaml_document, sha256_of
 from governance.errors import DescriptorError
 from governance.model.records import Port, Product, SupportChannel, TeamMember
+from governance.model.vocabulary import PRODUCT_STATUSES
 
-PRODUCT_STATUSES = frozenset(
-    {"proposed", "draft", "sandbox", "under_review", "approved", "active", "certified"}
-    | {"deprecated", "retired"}
-)
 ODPS_API_VERSIONS = ("v0.9.0", "v1.0.0", "v1.1.0")
 # A product whose descriptor names no domain (the standard makes `domain` optional).
 UNASSIGNED_DOMAIN = "unassigned"

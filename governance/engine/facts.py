@@ -1,4 +1,4 @@
-"""Facts: one JSON document per product, built from the store; the engine's only input.
+"""Facts: one JSON document per product, built from evidence; the engine's only input.
 
 Policies (CEL), scores and the review queue read nothing else, so a judgement can always
 be explained by the facts it read, and `meshgov check` can build the same document from a
@@ -13,21 +13,24 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Connection
-
-from governance.model.records import OWNER_ROLES
-from governance.store.read import fact_queries as q
-
-QUALITY_WINDOW = timedelta(days=7)
-RUNS_WINDOW = timedelta(days=30)
-LOGS_WINDOW = timedelta(days=7)
-AUDIT_WINDOW = timedelta(days=30)
-SLO_LOOKBACK = timedelta(days=90)  # the longest SLO period read from the store
+from governance.model.evidence import (
+    AUDIT_WINDOW,
+    LOGS_WINDOW,
+    QUALITY_WINDOW,
+    RUNS_WINDOW,
+    Evidence,
+)
+from governance.model.vocabulary import (
+    CHECK_DIMENSIONS,
+    FINISHED_RUN_STATES,
+    OWNER_ROLES,
+    RETIRING_STATUSES,
+    SENSITIVE_CLASSIFICATIONS,
+)
 
 # Column names that usually hold personal data; flagged when a contract leaves them
 # unclassified, so the message can say which columns a reviewer should look at first.
@@ -38,8 +41,9 @@ _PERSONAL_HINTS = re.compile(
     re.IGNORECASE,
 )
 
-# Quality dimensions by the words check names use (GX, dbt, Soda).
-_DIMENSIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
+# Quality dimensions by the words check names use (GX, dbt, Soda); the first match wins,
+# and a check whose name matches none measures "other".
+DIMENSION_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("completeness", ("not_be_null", "not_null", "null", "missing", "completeness")),
     ("uniqueness", ("unique", "duplicate")),
     ("timeliness", ("fresh", "recency", "max_age", "timeliness")),
@@ -50,7 +54,6 @@ _DIMENSIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
         + ("type", "length", "valid", "schema"),
     ),
 )
-DIMENSIONS = tuple(name for name, _ in _DIMENSIONS) + ("other",)
 
 # ODCS slaProperties units → hours.
 _UNIT_HOURS = {"h": 1, "hr": 1, "hour": 1, "hours": 1, "d": 24, "day": 24, "days": 24}
@@ -62,61 +65,10 @@ _UNIT_HOURS |= {"w": 168, "week": 168, "weeks": 168, "y": 8760, "year": 8760, "y
 def dimension_of(check_name: str) -> str:
     """The quality dimension a check measures, from its name."""
     lowered = check_name.lower()
-    for dimension, words in _DIMENSIONS:
+    for dimension, words in DIMENSION_WORDS:
         if any(word in lowered for word in words):
             return dimension
     return "other"
-
-
-@dataclass(frozen=True)
-class Evidence:
-    """Everything the store holds that facts are built from, read in bulk for the mesh."""
-
-    products: dict[str, dict[str, Any]]
-    ports: q.ProductRows
-    contracts: dict[str, dict[str, Any]]
-    lineage: list[dict[str, Any]]
-    observed_lineage: list[dict[str, Any]]
-    check_window: dict[str, dict[str, int]]
-    check_names: q.ProductRows
-    latest_checks: q.ProductRows
-    runs: q.ProductRows
-    last_success: dict[str, datetime]
-    logs: dict[str, dict[str, int]]
-    audit: dict[str, dict[str, Any]]
-    slos: q.ProductRows
-    slis: q.ProductRows
-    collected: dict[str, datetime]
-    waivers: q.ProductRows
-    open_items: dict[str, int]
-
-
-def read_evidence(
-    connection: Connection,
-    now: datetime,
-    waivers: q.ProductRows | None = None,
-    open_items: Mapping[str, int] | None = None,
-) -> Evidence:
-    """Read the store once for the whole mesh."""
-    return Evidence(
-        products=q.product_rows(connection),
-        ports=q.port_rows(connection),
-        contracts=q.latest_contracts(connection),
-        lineage=q.lineage_rows(connection),
-        observed_lineage=q.observed_lineage_rows(connection, now - RUNS_WINDOW),
-        check_window=q.check_window(connection, now - QUALITY_WINDOW),
-        check_names=q.check_names_window(connection, now - QUALITY_WINDOW),
-        latest_checks=q.latest_checks(connection),
-        runs=q.run_rows(connection, now - SLO_LOOKBACK),
-        last_success=q.last_successful_runs(connection),
-        logs=q.log_window(connection, now - LOGS_WINDOW),
-        audit=q.audit_window(connection, now - AUDIT_WINDOW, now),
-        slos=q.slo_rows(connection),
-        slis=q.sli_rows(connection, now - SLO_LOOKBACK),
-        collected=q.last_collected(connection),
-        waivers=waivers or {},
-        open_items=dict(open_items or {}),
-    )
 
 
 def build_facts(evidence: Evidence, now: datetime) -> dict[str, dict[str, Any]]:
@@ -203,9 +155,7 @@ def _input_port(
         "version": port["version"],
         "contract_id": port["contract_id"],
         "upstream_products": upstream,
-        "upstream_deprecated": [
-            u for u in upstream if statuses.get(u) in ("deprecated", "retired")
-        ],
+        "upstream_deprecated": [u for u in upstream if statuses.get(u) in RETIRING_STATUSES],
     }
 
 
@@ -259,7 +209,7 @@ def _classification(contracts: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
         "unclassified": unclassified,
         "suspected_personal_unclassified": [n for n in unclassified if _PERSONAL_HINTS.search(n)],
         "levels": levels,
-        "has_restricted": any(level in ("restricted", "confidential") for level in levels),
+        "has_restricted": any(level in SENSITIVE_CLASSIFICATIONS for level in levels),
     }
 
 
@@ -272,9 +222,7 @@ def _lineage(pid: str, ev: Evidence, statuses: Mapping[str, str]) -> dict[str, A
         {e["upstream_product"] for e in ev.observed_lineage if e["downstream_product"] == pid}
         - {pid}
     )
-    deprecated = sorted(
-        {u for u in upstream + observed if statuses.get(u) in ("deprecated", "retired")}
-    )
+    deprecated = sorted({u for u in upstream + observed if statuses.get(u) in RETIRING_STATUSES})
     return {
         "upstream": upstream,
         "downstream": downstream,
@@ -290,14 +238,14 @@ def _quality(pid: str, ev: Evidence, now: datetime) -> dict[str, Any]:
     latest = ev.latest_checks.get(pid, [])
     newest = max((c["run_time"] for c in latest), default=None)
     # Each check is classified once, then grouped by dimension.
-    latest_by: dict[str, list[dict[str, Any]]] = {name: [] for name in DIMENSIONS}
-    window_by: dict[str, list[dict[str, Any]]] = {name: [] for name in DIMENSIONS}
+    latest_by: dict[str, list[dict[str, Any]]] = {name: [] for name in CHECK_DIMENSIONS}
+    window_by: dict[str, list[dict[str, Any]]] = {name: [] for name in CHECK_DIMENSIONS}
     for c in latest:
         latest_by[dimension_of(c["check_name"])].append(c)
     for c in ev.check_names.get(pid, []):
         window_by[dimension_of(c["check_name"])].append(c)
     dimensions: dict[str, dict[str, Any]] = {}
-    for name in DIMENSIONS:
+    for name in CHECK_DIMENSIONS:
         now_checks, in_window = latest_by[name], window_by[name]
         checks = sum(c["checks"] for c in in_window)
         dimensions[name] = {
@@ -330,7 +278,7 @@ def _quality(pid: str, ev: Evidence, now: datetime) -> dict[str, Any]:
 def _runs(pid: str, ev: Evidence, now: datetime) -> dict[str, Any]:
     since = now - RUNS_WINDOW
     runs = [r for r in ev.runs.get(pid, []) if (r["ended_at"] or r["started_at"]) >= since]
-    finished = [r for r in runs if r["state"] in ("success", "failed", "aborted")]
+    finished = [r for r in runs if r["state"] in FINISHED_RUN_STATES]
     succeeded = sum(r["state"] == "success" for r in finished)
     last_success = ev.last_success.get(pid)
     last = runs[-1] if runs else None

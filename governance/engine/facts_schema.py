@@ -1,6 +1,6 @@
 """The facts document, field by field: the reference policy authors write CEL against.
 
-`FIELDS` describes every field `governance/engine/facts.py` (plus `governance/sli.attach_slos`)
+`FIELDS` describes every field `governance/engine/facts.py` (plus `governance/engine/sli.py`)
 puts into a product's facts document; `SECTIONS` introduces each top-level key. Paths use
 dots for object keys and `[]` for list items (`owners[]` is the list, `owners[].username`
 a field of each item); `quality.dimensions.<dimension>` stands for each quality dimension.
@@ -20,19 +20,17 @@ import sys
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, get_args
+from typing import Any
 
-from governance.descriptors import PRODUCT_STATUSES
-from governance.engine.facts import (
-    _DIMENSIONS,
-    AUDIT_WINDOW,
-    DIMENSIONS,
-    LOGS_WINDOW,
-    QUALITY_WINDOW,
-    RUNS_WINDOW,
+from governance.engine.facts import DIMENSION_WORDS
+from governance.model.evidence import AUDIT_WINDOW, LOGS_WINDOW, QUALITY_WINDOW, RUNS_WINDOW
+from governance.model.vocabulary import (
+    BUDGETING_METHODS,
+    CHECK_DIMENSIONS,
+    OWNER_ROLES,
+    PRODUCT_STATUSES,
+    SLO_STATES,
 )
-from governance.engine.slo import BudgetingMethod, SloState
-from governance.model.records import OWNER_ROLES
 
 DOC_PATH = Path(__file__).resolve().parents[2] / "docs" / "facts.md"
 DIMENSION = "<dimension>"  # the placeholder for the keys of quality.dimensions
@@ -69,8 +67,7 @@ def _words(items: Iterable[str]) -> str:
 _Q, _R, _L, _A = (w.days for w in (QUALITY_WINDOW, RUNS_WINDOW, LOGS_WINDOW, AUDIT_WINDOW))
 _STATUSES = _words(sorted(PRODUCT_STATUSES))
 _OWNER_ROLES = _words(sorted(OWNER_ROLES))
-_SLO_STATES = get_args(SloState)
-_DIMENSION_RULES = "; ".join(f"`{name}`: {', '.join(words)}" for name, words in _DIMENSIONS)
+_DIMENSION_RULES = "; ".join(f"`{name}`: {', '.join(words)}" for name, words in DIMENSION_WORDS)
 _CALENDAR = (
     "UTC calendar days from the day of `now` − {days} days through today "
     "(so up to {more} days of data)"
@@ -546,7 +543,7 @@ FIELDS: tuple[FactField, ...] = (
     FactField(
         "quality.dimensions",
         "object",
-        f"Quality by dimension, always with every key: {_words(DIMENSIONS)}. A check's "
+        f"Quality by dimension, always with every key: {_words(CHECK_DIMENSIONS)}. A check's "
         "dimension is the first whose words occur in its name (case-insensitive) — "
         f"{_DIMENSION_RULES} — else `other`. Address one as e.g. "
         "`facts.quality.dimensions.completeness`.",
@@ -727,7 +724,7 @@ FIELDS: tuple[FactField, ...] = (
     FactField(
         "slos[].budgeting_method",
         "string",
-        f"The OpenSLO budgeting method: {_words(get_args(BudgetingMethod))} (contract SLOs "
+        f"The OpenSLO budgeting method: {_words(BUDGETING_METHODS)} (contract SLOs "
         "are `Occurrences`).",
         "Occurrences",
     ),
@@ -782,7 +779,7 @@ FIELDS: tuple[FactField, ...] = (
     FactField(
         "slos[].status",
         "string",
-        f"One of {_words(_SLO_STATES)}, first match wins: `no_data` (no SLI data in the "
+        f"One of {_words(SLO_STATES)}, first match wins: `no_data` (no SLI data in the "
         "period), `exhausted` (no budget left), `breached` (a page-level burn: 14.4 over "
         "period/720 or 6 over period/120, confirmed by its short window), `at_risk` (burn "
         "rate at least 1 in both ticket windows, or less than a quarter of the budget left), "
@@ -798,7 +795,7 @@ FIELDS: tuple[FactField, ...] = (
             f"How many SLOs have status `{state}`.",
             0,
         )
-        for state in _SLO_STATES
+        for state in SLO_STATES
     ),
     # --- review ------------------------------------------------------------------------
     FactField(
@@ -888,7 +885,9 @@ def leaf_values(document: Mapping[str, Any]) -> Iterator[tuple[str, Any]]:
             if not value and path:
                 yield path, value
             for key, item in value.items():
-                name = DIMENSION if path == "quality.dimensions" and key in DIMENSIONS else key
+                name = (
+                    DIMENSION if path == "quality.dimensions" and key in CHECK_DIMENSIONS else key
+                )
                 yield from walk(item, f"{path}.{name}" if path else str(name))
         elif isinstance(value, list):
             yield f"{path}[]", value
@@ -940,7 +939,7 @@ This page lists every field.
 Conventions:
 
 - **Paths.** `a.b` is key `b` of object `a`; `a[]` is a list and `a[].b` is field `b` of each
-  of its items. `quality.dimensions.<dimension>` stands for each of {_words(DIMENSIONS)}.
+  of its items. `quality.dimensions.<dimension>` stands for each of {_words(CHECK_DIMENSIONS)}.
 - **Times** are RFC 3339 strings in UTC with a `Z` (`timestamp`). **Ages** are hours as
   numbers (`*_age_hours`), measured back from `now`. **Rates** are fractions 0–1.
 - **Windows** end at `now`: quality checks cover the last {_Q} days, logs {_L}, runs and

@@ -13,12 +13,14 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from governance.errors import IllegalMove
+from governance.model.vocabulary import (
+    DECISION_OUTCOMES,
+    FINAL_DECISION_OUTCOMES,
+    ITEM_STATES,
+    SEVERITIES,
+)
 
-STATES: tuple[str, ...] = ("open", "on_agenda", "decided", "closed")
-OUTCOMES: tuple[str, ...] = ("approved", "rejected", "changes_requested", "deferred")
-FINAL_OUTCOMES = frozenset({"approved", "rejected"})
 MOVES: tuple[str, ...] = ("agenda", "unagenda", "decide", "reopen", "close", "comment", "assign")
-SEVERITIES: tuple[str, ...] = ("blocker", "major", "minor")
 
 
 @dataclass(frozen=True)
@@ -62,8 +64,8 @@ def next_state(
     state: str, move: str, *, outcome: str | None = None, decided_outcome: str | None = None
 ) -> str:
     """The state after `move`, or IllegalMove saying why it cannot happen from `state`."""
-    if state not in STATES:
-        raise ValueError(f"unknown state {state!r}; states are {', '.join(STATES)}")
+    if state not in ITEM_STATES:
+        raise ValueError(f"unknown state {state!r}; states are {', '.join(ITEM_STATES)}")
     if move not in _TRANSITIONS:
         raise ValueError(f"unknown move {move!r}; moves are {', '.join(MOVES)}")
     sources, target = _TRANSITIONS[move]
@@ -73,9 +75,9 @@ def next_state(
             f"cannot {move} an item that is {state.replace('_', ' ')}; "
             f"from {state} the moves are: {allowed}"
         )
-    if move == "decide" and outcome not in OUTCOMES:
-        raise IllegalMove(f"a decision needs an outcome: one of {', '.join(OUTCOMES)}")
-    if move == "reopen" and decided_outcome in FINAL_OUTCOMES:
+    if move == "decide" and outcome not in DECISION_OUTCOMES:
+        raise IllegalMove(f"a decision needs an outcome: one of {', '.join(DECISION_OUTCOMES)}")
+    if move == "reopen" and decided_outcome in FINAL_DECISION_OUTCOMES:
         raise IllegalMove(
             f"cannot reopen an item decided {decided_outcome}: that decision is final; "
             "only deferred items and items sent back with changes requested reopen"
@@ -85,7 +87,7 @@ def next_state(
 
 def closes_on_decision(kind: str, outcome: str) -> bool:
     """A request decided for good is done; a standing item waits for its cause to clear."""
-    return outcome in FINAL_OUTCOMES and not KINDS[kind].standing
+    return outcome in FINAL_DECISION_OUTCOMES and not KINDS[kind].standing
 
 
 def priority(severity: str, tier: str | None, opened_at: datetime, now: datetime) -> float:

@@ -18,9 +18,15 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from governance.engine.policies import LEVELS, PolicyResult
+from governance.model.results import Dimension, HealthScore, PolicyResult, Reason
+from governance.model.vocabulary import (
+    LEVELS,
+    NO_LEVEL,
+    PASSING_OUTCOMES,
+    SCORE_DIMENSIONS,
+    VIOLATION_OUTCOMES,
+)
 
-DIMENSIONS = ("quality", "reliability", "compliance", "operations", "documentation")
 SEVERITY_WEIGHT = {"blocker": 5, "major": 3, "minor": 1}
 # An SLO's share of the reliability dimension by state, before its remaining budget counts.
 _SLO_STATE_CAP = {"ok": 100.0, "at_risk": 75.0, "breached": 40.0, "exhausted": 0.0}
@@ -51,9 +57,9 @@ class ScoringConfig:
         default = cls()
         weights = dict(default.weights)
         for name, value in (settings.get("weights") or {}).items():
-            if name not in DIMENSIONS:
+            if name not in SCORE_DIMENSIONS:
                 raise ValueError(
-                    f"scoring.weights.{name}: unknown dimension ({', '.join(DIMENSIONS)})"
+                    f"scoring.weights.{name}: unknown dimension ({', '.join(SCORE_DIMENSIONS)})"
                 )
             if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
                 raise ValueError(f"scoring.weights.{name}: expected a number >= 0")
@@ -67,71 +73,6 @@ class ScoringConfig:
         return cls(
             weights=weights, blocker_cap=float(cap), grades={k: float(v) for k, v in grades.items()}
         )
-
-
-@dataclass(frozen=True)
-class Reason:
-    """One piece of evidence that moved a dimension: a check, SLO, policy, run or field."""
-
-    kind: str
-    ref: str
-    detail: str
-
-    def as_dict(self) -> dict[str, str]:
-        """JSON form."""
-        return {"kind": self.kind, "ref": self.ref, "detail": self.detail}
-
-
-@dataclass(frozen=True)
-class Dimension:
-    """A dimension's value (None: missing), weight and the reasons behind it."""
-
-    name: str
-    value: float | None
-    weight: float
-    reasons: tuple[Reason, ...] = ()
-
-    @property
-    def contribution(self) -> float:
-        """Points this dimension adds to the score (weight-normalised later)."""
-        return (self.value or 0.0) * self.weight
-
-
-@dataclass(frozen=True)
-class HealthScore:
-    """A product's score, grade, trust level and the explanation of each."""
-
-    product_id: str
-    score: float
-    grade: str
-    level: str  # none, bronze, silver or gold
-    dimensions: tuple[Dimension, ...]
-    capped_by: tuple[str, ...] = ()  # enforced blockers that failed
-    level_blockers: tuple[str, ...] = ()  # enforced policies that keep the next level away
-
-    def dimension(self, name: str) -> Dimension:
-        """One dimension by name."""
-        return next(d for d in self.dimensions if d.name == name)
-
-    def as_dict(self) -> dict[str, Any]:
-        """JSON form, with every dimension's value, weight and reasons."""
-        return {
-            "product": self.product_id,
-            "score": self.score,
-            "grade": self.grade,
-            "level": self.level,
-            "capped_by": list(self.capped_by),
-            "level_blockers": list(self.level_blockers),
-            "dimensions": {
-                d.name: {
-                    "value": d.value,
-                    "weight": d.weight,
-                    "missing": d.value is None,
-                    "reasons": [r.as_dict() for r in d.reasons],
-                }
-                for d in self.dimensions
-            },
-        }
 
 
 def score_product(
@@ -150,7 +91,7 @@ def score_product(
     blockers = tuple(
         r.policy_id
         for r in results
-        if r.enforced and r.severity == "blocker" and r.outcome in ("fail", "error")
+        if r.enforced and r.severity == "blocker" and r.outcome in VIOLATION_OUTCOMES
     )
     if blockers:
         score = min(score, config.blocker_cap)
@@ -177,12 +118,12 @@ def grade(score: float, config: ScoringConfig) -> str:
 
 def trust_level(results: Sequence[PolicyResult]) -> tuple[str, tuple[str, ...]]:
     """The highest level whose enforced policies (and those below) all pass; what blocks the next."""
-    held = "none"
+    held = NO_LEVEL
     for level in LEVELS:
         failing = tuple(
             r.policy_id
             for r in results
-            if r.enforced and r.level == level and r.outcome in ("fail", "error")
+            if r.enforced and r.level == level and r.outcome in VIOLATION_OUTCOMES
         )
         if failing:
             return held, failing
@@ -243,7 +184,7 @@ def _compliance(results: Sequence[PolicyResult], config: ScoringConfig) -> Dimen
             "compliance", None, weight, (Reason("policy", "-", "no enforced policy applies"),)
         )
     total = sum(SEVERITY_WEIGHT[r.severity] for r in counted)
-    passed = sum(SEVERITY_WEIGHT[r.severity] for r in counted if r.outcome in ("pass", "waived"))
+    passed = sum(SEVERITY_WEIGHT[r.severity] for r in counted if r.outcome in PASSING_OUTCOMES)
     reasons = tuple(
         Reason("policy", r.policy_id, f"{r.outcome} ({r.severity}): {r.message}")
         for r in counted

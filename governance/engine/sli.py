@@ -15,8 +15,10 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from governance.engine.facts import Evidence, hours
+from governance.engine.facts import hours
 from governance.engine.slo import SliPoint, SloSpec, evaluate_slo, freshness_points, parse_duration
+from governance.model.evidence import Evidence
+from governance.model.vocabulary import SLO_STATES
 
 
 def attach_slos(facts: dict[str, Any], ev: Evidence, now: datetime) -> None:
@@ -29,8 +31,7 @@ def attach_slos(facts: dict[str, Any], ev: Evidence, now: datetime) -> None:
     facts["slos"] = statuses
     states = [s["status"] for s in statuses]
     facts["slo_summary"] = {"declared": len(statuses)} | {
-        state: states.count(state)
-        for state in ("ok", "at_risk", "breached", "exhausted", "no_data")
+        state: states.count(state) for state in SLO_STATES
     }
 
 

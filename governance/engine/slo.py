@@ -53,10 +53,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from itertools import pairwise
 from operator import itemgetter
-from typing import Literal
 
-BudgetingMethod = Literal["Occurrences", "Timeslices", "RatioTimeslices"]
-SloState = Literal["ok", "at_risk", "breached", "exhausted", "no_data"]
+from governance.model.vocabulary import BudgetingMethod, SloState
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _US = timedelta(microseconds=1)

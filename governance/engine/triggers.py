@@ -14,20 +14,8 @@ from datetime import datetime
 from typing import Any
 
 from governance.engine.review import KINDS, ItemSpec, evidence
-
-# Statuses in which a product asks to join rather than already serving (ODPS lifecycle).
-CANDIDATE_STATUSES = frozenset({"proposed", "draft"})
-CLASSIFICATION_RANK = {"public": 0, "internal": 1, "confidential": 2, "restricted": 3}
-
-
-@dataclass(frozen=True)
-class ContractVersion:
-    """One registered version of a contract, with its columns as (object, column) → shape."""
-
-    contract_id: str
-    version: str
-    product_id: str | None
-    columns: Mapping[tuple[str, str], Mapping[str, Any]]  # logical_type, physical_type, class.
+from governance.model.records import ContractVersion
+from governance.model.vocabulary import CANDIDATE_STATUSES, CLASSIFICATION_RANK
 
 
 @dataclass(frozen=True)

@@ -8,10 +8,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
-from typing import Any, Literal
+from typing import Any
 
-PortKind = Literal["input", "output"]
-CheckStatus = Literal["pass", "fail", "warn", "error", "skipped"]
+from governance.model.vocabulary import (
+    OWNER_ROLES,
+    BudgetingMethod,
+    CheckStatus,
+    PortKind,
+    RunState,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,7 +120,14 @@ class Product:
         return tuple(p for p in self.ports if p.kind == "output")
 
 
-OWNER_ROLES = frozenset({"owner", "product owner", "productowner", "data product owner"})
+@dataclass(frozen=True)
+class ContractVersion:
+    """One registered version of a contract, with its columns as (object, column) → shape."""
+
+    contract_id: str
+    version: str
+    product_id: str | None
+    columns: Mapping[tuple[str, str], Mapping[str, Any]]  # logical_type, physical_type, class.
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,17 +210,6 @@ def _key(*parts: Any) -> str:
     """A stable natural key: SHA-256 over the canonical JSON of the identifying parts."""
     canonical = json.dumps(parts, sort_keys=True, default=str, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()
-
-
-RunState = Literal["running", "success", "failed", "aborted", "skipped"]
-# When several events report one run, the later state in this order wins.
-RUN_STATE_RANK: dict[str, int] = {
-    "running": 0,
-    "skipped": 1,
-    "success": 2,
-    "aborted": 3,
-    "failed": 4,
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -302,9 +303,6 @@ class AuditEvent:
         if self.event_id:
             return _key(self.source_tool, self.event_id)
         return _key(self.source_tool, self.time.isoformat(), self.actor, self.action, self.resource)
-
-
-BudgetingMethod = Literal["Occurrences", "Timeslices", "RatioTimeslices"]
 
 
 @dataclass(frozen=True, slots=True)

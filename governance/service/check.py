@@ -1,4 +1,4 @@
-"""`meshgov check`: the shift-left gate a domain team runs in its own CI.
+"""The check part of the service: `meshgov check`, the shift-left gate a domain team runs in CI.
 
 One product, not yet registered, is judged against the policies exactly as `meshgov
 evaluate` would judge it: its descriptor and contracts are registered into a throwaway
@@ -21,10 +21,13 @@ from collectors.runner import run_sources
 from collectors.sources import Source
 from governance.config import Workspace
 from governance.descriptors import classify
-from governance.engine.policies import PolicyResult
-from governance.engine.scoring import HealthScore, ScoringConfig
+from governance.engine.scoring import ScoringConfig
 from governance.errors import CheckSetupError
-from governance.service.evaluation import EvaluationReport, evaluate_mesh
+from governance.model.results import HealthScore, PolicyResult
+from governance.model.vocabulary import VIOLATION_OUTCOMES
+from governance.service.collection import Collection
+from governance.service.context import MeshContext
+from governance.service.evaluation import Evaluation, EvaluationReport, evaluate_mesh
 from governance.service.registration import YAML_SUFFIXES, register_paths
 from governance.store import Store
 
@@ -45,7 +48,7 @@ class CheckOutcome:
         return [
             r
             for r in self.results
-            if r.enforced and r.severity == "blocker" and r.outcome in ("fail", "error")
+            if r.enforced and r.severity == "blocker" and r.outcome in VIOLATION_OUTCOMES
         ]
 
     @property
@@ -89,6 +92,28 @@ def check_product(
     return _outcome(report, product_id, refusals)
 
 
+class Check:
+    """The check part of MeshgovService: the gate, with the workspace's policies and scoring."""
+
+    def __init__(self, context: MeshContext, evaluation: Evaluation) -> None:
+        self._context = context
+        self._evaluation = evaluation
+
+    def run(
+        self,
+        descriptor: Path,
+        evidence: Sequence[tuple[str, Path]],
+        *,
+        contracts: Sequence[Path] = (),
+        policy_roots: Sequence[Path] | None = None,
+        now: datetime | None = None,
+    ) -> CheckOutcome:
+        """Judge one unregistered product against `policy_roots` (default: the workspace's)."""
+        roots = list(policy_roots) if policy_roots else self._context.policy_roots()
+        config = self._evaluation.scoring_config()
+        return check_product(descriptor, evidence, roots, config, contracts, now)
+
+
 def _register(store: Store, descriptor: Path, contracts: Sequence[Path]) -> str:
     # The product's own contracts usually sit beside or below its descriptor.
     found = [
@@ -108,10 +133,8 @@ def _register(store: Store, descriptor: Path, contracts: Sequence[Path]) -> str:
 def _collect(
     store: Store, descriptor: Path, product_id: str, evidence: Sequence[tuple[str, Path]]
 ) -> list[str]:
-    from governance.service import MeshgovService
-
     workspace = Workspace(root=descriptor.parent, db_url=store.url)
-    declared = MeshgovService(workspace, store=store).sources()
+    declared = Collection(MeshContext(workspace, store)).sources()
     # Paths on the command line are relative to where the command runs, not the descriptor.
     given = [
         Source(kind, str(path.resolve()), product_id, {}, "command line") for kind, path in evidence

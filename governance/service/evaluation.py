@@ -1,7 +1,8 @@
-"""`meshgov evaluate`: facts → SLOs → policies → scores → snapshots, for the whole mesh.
+"""The evaluation part of the service: facts → SLOs → policies → scores → snapshots.
 
-The store is read once in bulk, the pure engine runs in memory, and everything it
-concludes is written in one transaction (governance/store/read/judgements.py).
+`meshgov evaluate` judges the whole mesh: the store is read once in bulk, the pure engine
+runs in memory, and everything it concludes is written in one transaction. The part also
+explains a score and shows the policy pack in force.
 """
 
 from __future__ import annotations
@@ -10,24 +11,31 @@ import hashlib
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from governance.engine.facts import build_facts, read_evidence
+from governance.engine.facts import build_facts
 from governance.engine.policies import (
     PolicyPack,
-    PolicyResult,
     evaluate_product,
     load_pack,
     policy_files,
+    policy_rows,
 )
 from governance.engine.policies.sandbox import RunBudget
-from governance.engine.scoring import HealthScore, ScoringConfig, score_product
+from governance.engine.scoring import ScoringConfig, score_product
 from governance.engine.sli import attach_slos
+from governance.errors import NotEvaluated, WorkspaceError
+from governance.model.results import HealthScore, Judgement, PolicyResult
+from governance.service.board import Board
+from governance.service.context import MeshContext
+from governance.service.queue_sync import SyncReport
 from governance.store import Store
-from governance.store.read.judgements import Judgement, active_waivers, write_evaluation
+from governance.store.read import judgements as judgement_queries
+from governance.store.read.fact_queries import read_evidence
 from governance.store.schema.types import utcnow
+from governance.store.write.judgements import write_evaluation
 from governance.telemetry import tracer
 
 
@@ -43,7 +51,7 @@ class EvaluationReport:
     scores: dict[str, HealthScore]
     results: dict[str, list[PolicyResult]]
     seconds: dict[str, float] = field(default_factory=dict)
-    review: Any = None  # the review queue's sync (board_service.SyncReport), set by the service
+    review: SyncReport | None = None  # the review queue's sync, set by Evaluation.evaluate
 
     @property
     def outcomes(self) -> dict[str, int]:
@@ -97,7 +105,9 @@ def evaluate_mesh(
         clock = time.perf_counter()
         pack = load_pack(policy_roots)
         with store.read() as connection:
-            evidence = read_evidence(connection, now, waivers=active_waivers(connection))
+            evidence = read_evidence(
+                connection, now, waivers=judgement_queries.active_waivers(connection)
+            )
         seconds["read"] = time.perf_counter() - clock
         clock = time.perf_counter()
         facts = build_facts(evidence, now)
@@ -139,3 +149,72 @@ def evaluate_mesh(
         results=results,
         seconds=seconds,
     )
+
+
+class Evaluation:
+    """The evaluation part of MeshgovService: judging the mesh, and showing the judgements."""
+
+    def __init__(self, context: MeshContext, board: Board) -> None:
+        self._context = context
+        self._store = context.store
+        self._board = board
+
+    def scoring_config(self) -> ScoringConfig:
+        """Weights, cap and grades from meshgov.yaml `scoring:`."""
+        workspace = self._context.workspace
+        try:
+            return ScoringConfig.from_settings(workspace.settings.get("scoring"))
+        except ValueError as exc:
+            raise WorkspaceError(f"{workspace.config_file}: {exc}") from exc
+
+    def evaluate(self, now: datetime | None = None) -> EvaluationReport:
+        """Facts → SLOs → policies → scores → snapshots, then the review queue's triggers."""
+        self._store.check_ready()
+        roots = self._context.policy_roots()
+        report = evaluate_mesh(self._store, roots, self.scoring_config(), now)
+        report.review = self._board.sync_queue(report.as_of)
+        return report
+
+    def backfill(self, days: int, now: datetime | None = None) -> list[EvaluationReport]:
+        """Evaluate as of the end of each of the `days` days before today, for trends.
+
+        Meant for a mesh that adopts meshgov with evidence already collected: the snapshots
+        of past days appear as if meshgov had run then. The review queue is left alone; it
+        follows the present, which `evaluate` judges.
+        """
+        self._store.check_ready()
+        if days < 1:
+            raise ValueError("--backfill needs a number of days of at least 1")
+        today = (now or datetime.now(UTC)).date()
+        reports = []
+        for back in range(days, 0, -1):
+            end = datetime.combine(today - timedelta(days=back), datetime.max.time(), tzinfo=UTC)
+            roots = self._context.policy_roots()
+            reports.append(evaluate_mesh(self._store, roots, self.scoring_config(), end))
+        return reports
+
+    def policy_pack(self) -> PolicyPack:
+        """The policies in force, with any files that were refused."""
+        return load_pack(self._context.policy_roots())
+
+    def policy_overview(self) -> list[dict[str, Any]]:
+        """Every policy with scope, severity, level, lifecycle and its pass rate."""
+        pack = self.policy_pack()
+        with self._store.read() as connection:
+            results = judgement_queries.latest_policy_results(connection)
+        return policy_rows(pack, results)
+
+    def explain(self, product_id: str) -> dict[str, Any]:
+        """A product's score, dimension by dimension, with the evidence and policies behind it."""
+        self._context.require_product(product_id)
+        with self._store.read() as connection:
+            scores = judgement_queries.latest_scores(connection, product_id)
+            if not scores:
+                raise NotEvaluated("nothing evaluated yet: run `meshgov evaluate` first")
+            return {
+                "score": scores[0]["explanation"],
+                "day": scores[0]["day"],
+                "policies": judgement_queries.latest_policy_results(connection, product_id),
+                "slos": judgement_queries.latest_slo_status(connection, product_id),
+                "facts": judgement_queries.latest_facts(connection, product_id),
+            }

@@ -1,4 +1,5 @@
-"""Slack-compatible webhook notifications when a review item opens.
+"""Slack-compatible webhook notifications when a review item opens, and the service's part
+that sends them (`Notify`).
 
 A webhook URL is a credential (Slack puts the token in its path), so nothing this module
 returns or raises ever shows more of it than scheme://host[:port].
@@ -18,6 +19,7 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 from governance.errors import WorkspaceError
+from governance.service.context import MeshContext
 
 DEFAULT_KINDS = frozenset({"blocker", "budget_exhausted"})
 WEBHOOK_KEYS = frozenset({"url", "kinds", "timeout_seconds", "retries", "dashboard_url"})
@@ -316,3 +318,24 @@ def notify_opened(
         for item in items
         if item.get("kind") in config.kinds
     ]
+
+
+class Notify:
+    """The notifications part of MeshgovService: the configured webhook, told of new items."""
+
+    def __init__(self, context: MeshContext) -> None:
+        self._context = context
+
+    def webhook(self) -> WebhookConfig | None:
+        """The webhook meshgov.yaml `notifications:` configures, if any."""
+        workspace = self._context.workspace
+        try:
+            return WebhookConfig.from_settings(
+                workspace.settings.get("notifications"), str(workspace.config_file)
+            )
+        except ValueError as exc:
+            raise WorkspaceError(str(exc)) from exc
+
+    def opened(self, items: Sequence[Mapping[str, Any]]) -> list[Delivery]:
+        """Tell the webhook about newly opened items (no webhook, no items: nothing sent)."""
+        return notify_opened(self.webhook(), items) if items else []

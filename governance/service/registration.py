@@ -1,4 +1,4 @@
-"""Registering products: find descriptors and contracts, validate them together, write them.
+"""The registration part of the service: find descriptors and contracts, validate, write them.
 
 Each product is written in its own transaction together with the contracts its output
 ports point to, so an invalid product (or an invalid contract it depends on) writes
@@ -11,8 +11,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import select
-
 from governance.descriptors import (
     DescriptorError,
     DescriptorFile,
@@ -21,9 +19,10 @@ from governance.descriptors import (
     parse_product,
 )
 from governance.model.records import Contract, Product
+from governance.service.context import SYSTEM_ACTOR, MeshContext
 from governance.store import Store
-from governance.store.schema.tables import contracts as contracts_table
-from governance.store.schema.tables import products as products_table
+from governance.store.read.registry_queries import contract_registered, product_ids
+from governance.store.write import ledger
 from governance.store.write.registry import sync_lineage, write_contract, write_product
 from governance.telemetry import tracer
 
@@ -171,11 +170,7 @@ def _register_product(
                 return
             if port.contract_id in contracts:
                 needed.extend(contracts[port.contract_id])
-            elif not connection.scalar(
-                select(contracts_table.c.id)
-                .where(contracts_table.c.id == port.contract_id)
-                .limit(1)
-            ):
+            elif not contract_registered(connection, port.contract_id):
                 # A valid descriptor may name a contract published elsewhere: the product
                 # registers, and its port's schema stays unknown until the contract does.
                 report.warnings.append(
@@ -203,7 +198,7 @@ def _register_loose_contracts(
     """
     served = {p.contract_id for product in products for p in product.output_ports}
     with store.begin() as connection:
-        known = set(connection.scalars(select(products_table.c.id)))
+        known = product_ids(connection)
         for contract in (c for versions in contracts.values() for c in versions):
             if contract.id in served:
                 continue
@@ -214,3 +209,33 @@ def _register_loose_contracts(
                 )
             elif write_contract(connection, contract):
                 report.contracts_written.append(f"{contract.id}@{contract.version}")
+
+
+class Registration:
+    """The registration part of MeshgovService: products and contracts into the registry."""
+
+    def __init__(self, context: MeshContext) -> None:
+        self._store = context.store
+
+    def register(self, paths: Sequence[Path], actor: str = SYSTEM_ACTOR) -> RegistrationReport:
+        """Register ODPS descriptors and ODCS contracts found under `paths`; log what changed."""
+        self._store.check_ready()
+        report = register_paths(self._store, paths)
+        if report.registered or report.contracts_written:
+            with self._store.begin() as connection:
+                for product_id in report.registered:
+                    ledger.append(
+                        connection,
+                        actor=actor,
+                        action="product.registered",
+                        subject=f"product:{product_id}",
+                        payload={"paths": [str(p) for p in paths]},
+                    )
+                for contract in report.contracts_written:
+                    ledger.append(
+                        connection,
+                        actor=actor,
+                        action="contract.registered",
+                        subject=f"contract:{contract}",
+                    )
+        return report

@@ -1,25 +1,24 @@
-"""The governance board pack: the agenda and the minutes, as Markdown or a standalone HTML page.
+"""The board pack: the agenda and the minutes, and the reports part of the service.
 
-Pure rendering: items, decisions and times come in as arguments, so the same input always
-renders the same text (the golden files in tests/board rely on that).
-
-Titles, summaries and comments are written by people we do not trust, so both formats are
-built from one neutral document (`_Document`) and every value goes through exactly one
-escaping function per format: `_md_text` or `_html_text`. The layouts put fixed text before
-every value on its line, so a value can never begin a Markdown line.
+Rendering is pure: items, decisions and times come in as arguments, so the same input always
+renders the same text (the golden files in tests/board rely on that). The two formats, and
+how every value is escaped in each, are governance/service/report_formats.py's.
 """
 
 from __future__ import annotations
 
-import html
 import re
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from collections.abc import Mapping, Sequence
+from datetime import UTC, date, datetime, time
 from typing import Any
 
-FORMATS = ("md", "html")
+from governance.service.board import Board
+from governance.service.context import MeshContext
+from governance.service.report_formats import Code, Document, Paragraph, Section, renderer
+from governance.store.read import board_queries
+from governance.store.schema.types import utcnow
+from governance.store.write import ledger
 
 KIND_WORDS = {
     "acceptance": "acceptance",
@@ -39,35 +38,6 @@ OUTCOME_WORDS = {
 OVERDUE = "OVERDUE"
 
 
-class _Code(str):
-    """Text shown as code; only our own text (a command), never a value from a person."""
-
-
-# A paragraph is a run of spans: plain text (escaped) and `_Code` (shown as code).
-_Paragraph = tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class _Section:
-    """One agenda item or one decision: a heading, labelled fields, then short lists."""
-
-    heading: str
-    fields: list[tuple[str, str]]
-    lists: list[tuple[str, list[str]]] = field(default_factory=list)
-    flag: str | None = None
-
-
-@dataclass(frozen=True)
-class _Document:
-    """What both formats render: a title, lead paragraphs, sections and a footer."""
-
-    title: str
-    lead: list[_Paragraph]
-    sections: list[_Section]
-    empty: str  # said instead of the sections when there are none
-    footer: list[_Paragraph] = field(default_factory=list)
-
-
 def render_agenda(
     items: Sequence[Mapping[str, Any]],
     *,
@@ -76,7 +46,7 @@ def render_agenda(
     fmt: str = "md",
 ) -> str:
     """The board agenda: items highest priority first, each with its evidence summary and the decision asked for."""
-    render = _renderer(fmt)
+    render = renderer(fmt)
     now = _utc(generated_at, "generated_at")
     ordered = sorted(
         items,
@@ -90,7 +60,7 @@ def render_agenda(
     overdue = sum(section.flag == OVERDUE for section in sections)
     lead = [(f"Generated {_minute(now)} · {_count(len(ordered), 'item')} · {overdue} overdue",)]
     return render(
-        _Document(
+        Document(
             title=f"Governance board agenda — {mesh}",
             lead=lead,
             sections=sections,
@@ -109,7 +79,7 @@ def render_minutes(
     fmt: str = "md",
 ) -> str:
     """Decisions taken since a date: outcome, rationale, decision record id, who decided."""
-    render = _renderer(fmt)
+    render = renderer(fmt)
     now = _utc(generated_at, "generated_at")
     if isinstance(since, datetime):  # a datetime is a date too, but cannot be compared with one
         since = _utc(since, "since").date()
@@ -122,14 +92,14 @@ def render_minutes(
         (decision for decision in decisions if decided_at(decision).date() >= since),
         key=lambda decision: (decided_at(decision), decision["record_id"]),
     )
-    lead: list[_Paragraph] = [(f"Decisions since {since.isoformat()} · generated {_minute(now)}",)]
+    lead: list[Paragraph] = [(f"Decisions since {since.isoformat()} · generated {_minute(now)}",)]
     if taken:
         counts = Counter(decision["outcome"] for decision in taken)
         outcomes = [*OUTCOME_WORDS, *sorted(set(counts) - set(OUTCOME_WORDS))]
         tally = " · ".join(f"{_outcome_words(outcome)} {counts[outcome]}" for outcome in outcomes)
         lead.append((f"{_count(len(taken), 'decision')}: {tally}",))
     return render(
-        _Document(
+        Document(
             title=f"Governance board minutes — {mesh}",
             lead=lead,
             sections=[_minutes_section(decision) for decision in taken],
@@ -139,7 +109,7 @@ def render_minutes(
     )
 
 
-def _agenda_section(number: int, item: Mapping[str, Any], now: datetime) -> _Section:
+def _agenda_section(number: int, item: Mapping[str, Any], now: datetime) -> Section:
     due = _utc(item["due_at"], f"due_at of item #{item['id']}")
     overdue = due < now
     fields = [
@@ -171,7 +141,7 @@ def _agenda_section(number: int, item: Mapping[str, Any], now: datetime) -> _Sec
                 ],
             )
         )
-    return _Section(
+    return Section(
         heading=f"{number}. {item['title']} (#{item['id']})",
         fields=fields,
         lists=lists,
@@ -179,9 +149,9 @@ def _agenda_section(number: int, item: Mapping[str, Any], now: datetime) -> _Sec
     )
 
 
-def _minutes_section(decision: Mapping[str, Any]) -> _Section:
+def _minutes_section(decision: Mapping[str, Any]) -> Section:
     decided_at = _utc(decision["decided_at"], f"decided_at of {decision['record_id']}")
-    return _Section(
+    return Section(
         heading=f"{decision['record_id']} — {decision['title']}",
         fields=[
             ("Outcome", _outcome_words(decision["outcome"])),
@@ -230,7 +200,7 @@ def _as_day(value: Any) -> str:
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
-def _log_anchor(log_head: Mapping[str, Any] | None) -> _Paragraph:
+def _log_anchor(log_head: Mapping[str, Any] | None) -> Paragraph:
     if log_head is None:
         return ("Governance log: no entries yet, so there is nothing to anchor.",)
     seq, digest = int(log_head["seq"]), str(log_head["hash"]).lower()
@@ -242,144 +212,9 @@ def _log_anchor(log_head: Mapping[str, Any] | None) -> _Paragraph:
         )
     return (
         f"Governance log head: entry {seq}, sha256 {digest}; ",
-        _Code(f"meshgov audit verify --anchor {seq}:{digest}"),
+        Code(f"meshgov audit verify --anchor {seq}:{digest}"),
         " proves nothing before it was changed.",
     )
-
-
-def _renderer(fmt: str) -> Callable[[_Document], str]:
-    if fmt not in FORMATS:
-        raise ValueError(f"unknown format {fmt!r}; choose one of: {', '.join(FORMATS)}")
-    return _render_md if fmt == "md" else _render_html
-
-
-# --- Markdown ---------------------------------------------------------------------------------
-
-_MD_ACTIVE = re.compile(r"[\\`*_\[\]|&<>]")
-_MD_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
-_MD_EDGE_HASHES = re.compile(r"^#|(?<=\s)#(?=#*$)")
-
-
-def _md_text(value: Any) -> str:
-    """A value as inline Markdown text: one line, no markup, no raw HTML."""
-    text = " ".join(str(value).splitlines())
-    # Backslash too: otherwise a value ending in one would escape our own markup after it.
-    text = _MD_ACTIVE.sub(lambda m: _MD_ENTITIES.get(m[0], "\\" + m[0]), text)
-    # A leading `#` would open a heading; a trailing ` #` run would be eaten as its closing.
-    return _MD_EDGE_HASHES.sub(r"\\#", text)
-
-
-def _md_paragraph(paragraph: _Paragraph) -> str:
-    return "".join(f"`{span}`" if isinstance(span, _Code) else _md_text(span) for span in paragraph)
-
-
-def _render_md(doc: _Document) -> str:
-    lines = [f"# {_md_text(doc.title)}", ""]
-    for paragraph in doc.lead:
-        lines += [_md_paragraph(paragraph), ""]
-    if not doc.sections:
-        lines += [_md_text(doc.empty), ""]
-    for section in doc.sections:
-        heading = f"## {_md_text(section.heading)}"
-        if section.flag:
-            heading += f" — **{_md_text(section.flag)}**"
-        lines += [heading, ""]
-        lines += [f"- **{label}:** {_md_text(value)}" for label, value in section.fields]
-        lines.append("")
-        for label, entries in section.lists:
-            if not entries:
-                lines += [f"**{label}:** none recorded", ""]
-                continue
-            lines += [f"**{label}**", ""]
-            lines += [f"- {_md_text(entry)}" for entry in entries]
-            lines.append("")
-    if doc.footer:
-        lines += ["---", ""]
-        for paragraph in doc.footer:
-            lines += [_md_paragraph(paragraph), ""]
-    return "\n".join(lines).rstrip("\n") + "\n"
-
-
-# --- HTML -------------------------------------------------------------------------------------
-
-# Inline only: the page is mailed and archived, so it must not fetch anything.
-_CSS = """
-body { font: 15px/1.5 system-ui, sans-serif; max-width: 56rem; margin: 2rem auto; padding: 0 1rem; color: #1b1f24; }
-h1 { font-size: 1.5rem; margin-bottom: .25rem; }
-h2 { font-size: 1.15rem; margin: 0 0 .5rem; }
-h3 { font-size: .95rem; margin: .75rem 0 .25rem; }
-.lead { color: #57606a; margin: .25rem 0; }
-section { border: 1px solid #d0d7de; border-radius: 6px; padding: .75rem 1rem; margin: 1rem 0; }
-section.flagged { border-color: #cf222e; border-left-width: 4px; }
-.flag { color: #cf222e; font-size: .8rem; letter-spacing: .05em; margin-left: .5rem; }
-dl { display: grid; grid-template-columns: max-content 1fr; gap: .15rem 1rem; margin: 0; }
-dt { color: #57606a; }
-dd { margin: 0; }
-dd, li { white-space: pre-line; }
-dd, li, footer { overflow-wrap: anywhere; }
-code { font-size: .85rem; background: #f6f8fa; padding: .1rem .25rem; border-radius: 4px; }
-footer { border-top: 1px solid #d0d7de; margin-top: 2rem; padding-top: .5rem; color: #57606a; }
-""".strip()
-# Defence in depth should an escape ever be missed: the page may run no script at all.
-_CSP = "default-src 'none'; style-src 'unsafe-inline'"
-
-
-def _html_text(value: Any) -> str:
-    """A value as HTML text, quotes included, so it is safe in elements and attributes."""
-    return html.escape(str(value), quote=True)
-
-
-def _html_paragraph(paragraph: _Paragraph) -> str:
-    return "".join(
-        f"<code>{_html_text(span)}</code>" if isinstance(span, _Code) else _html_text(span)
-        for span in paragraph
-    )
-
-
-def _render_html(doc: _Document) -> str:
-    title = _html_text(doc.title)
-    out = [
-        "<!doctype html>",
-        '<html lang="en">',
-        "<head>",
-        '<meta charset="utf-8">',
-        f'<meta http-equiv="Content-Security-Policy" content="{_CSP}">',
-        '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<title>{title}</title>",
-        f"<style>\n{_CSS}\n</style>",
-        "</head>",
-        "<body>",
-        f"<h1>{title}</h1>",
-    ]
-    out += [f'<p class="lead">{_html_paragraph(paragraph)}</p>' for paragraph in doc.lead]
-    if not doc.sections:
-        out.append(f'<p class="empty">{_html_text(doc.empty)}</p>')
-    for section in doc.sections:
-        flag = f' <strong class="flag">{_html_text(section.flag)}</strong>' if section.flag else ""
-        out += [
-            '<section class="flagged">' if section.flag else "<section>",
-            f"<h2>{_html_text(section.heading)}{flag}</h2>",
-            "<dl>",
-        ]
-        out += [
-            f"<dt>{_html_text(label)}</dt><dd>{_html_text(value)}</dd>"
-            for label, value in section.fields
-        ]
-        out.append("</dl>")
-        for label, entries in section.lists:
-            if not entries:
-                out.append(f"<h3>{_html_text(label)}</h3><p>none recorded</p>")
-                continue
-            out += [f"<h3>{_html_text(label)}</h3>", "<ul>"]
-            out += [f"<li>{_html_text(entry)}</li>" for entry in entries]
-            out.append("</ul>")
-        out.append("</section>")
-    if doc.footer:
-        out.append("<footer>")
-        out += [f"<p>{_html_paragraph(paragraph)}</p>" for paragraph in doc.footer]
-        out.append("</footer>")
-    out += ["</body>", "</html>"]
-    return "\n".join(out) + "\n"
 
 
 # --- words ------------------------------------------------------------------------------------
@@ -418,3 +253,38 @@ def _subject(product_id: str | None, domain_id: str | None) -> str:
     if product_id:
         return product_id
     return f"domain {domain_id}" if domain_id else "mesh-wide"
+
+
+class Reports:
+    """The reports part of MeshgovService: the board pack's agenda and minutes, rendered."""
+
+    def __init__(self, context: MeshContext, board: Board) -> None:
+        self._context = context
+        self._board = board
+
+    def agenda(self, fmt: str = "md", now: datetime | None = None) -> str:
+        """The board pack's agenda: items on the agenda, highest priority first."""
+        now = now or utcnow()
+        return render_agenda(
+            self._board.queue(states=("on_agenda",), now=now),
+            mesh=self._context.workspace.name,
+            generated_at=now,
+            fmt=fmt,
+        )
+
+    def minutes(self, since: date, fmt: str = "md", now: datetime | None = None) -> str:
+        """The board pack's minutes: decisions since a day, with the log's head as anchor."""
+        now = now or utcnow()
+        with self._context.store.read() as connection:
+            found = board_queries.decisions_since(
+                connection, datetime.combine(since, time.min, tzinfo=UTC)
+            )
+            seq, digest = ledger.head(connection)
+        return render_minutes(
+            found,
+            mesh=self._context.workspace.name,
+            since=since,
+            generated_at=now,
+            log_head={"seq": seq, "hash": digest} if seq else None,
+            fmt=fmt,
+        )

@@ -1,4 +1,5 @@
-"""Retention: raw evidence is kept for `retention.raw_days`; `meshgov prune` removes the rest.
+"""The retention part of the service: raw evidence is kept for `retention.raw_days`;
+`meshgov prune` removes the rest.
 
 What a page or a score reads survives a prune. Pages read the daily roll-ups (check_daily,
 log_daily) and the snapshots (health_snapshots, domain_snapshots); scores are snapshots.
@@ -28,13 +29,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Connection
-
-from governance.config import Workspace
 from governance.errors import WorkspaceError
-from governance.service import ledger
-from governance.store import Store
+from governance.service.context import MeshContext
+from governance.store import Connection
 from governance.store.schema.types import utcnow
+from governance.store.write import ledger
 from governance.store.write.retention_queries import (
     EVALUATION_DETAILS,
     PRUNED_ACTION,
@@ -104,57 +103,67 @@ def cutoff_for(days: int, now: datetime | None = None) -> datetime:
     return datetime.combine(today - timedelta(days=days), time.min, tzinfo=UTC)
 
 
-def prune(
-    store: Store,
-    workspace: Workspace,
-    *,
-    actor: str,
-    older_than: int | None = None,
-    dry_run: bool = False,
-    now: datetime | None = None,
-    batch_rows: int = BATCH_ROWS,
-) -> PruneReport:
-    """Delete raw evidence older than `older_than` days (default `retention.raw_days`).
+class Retention:
+    """The retention part of MeshgovService: pruning raw evidence past the retention period."""
 
-    Deletes run in batches of `batch_rows`, each its own transaction, so a big prune never
-    holds one long transaction; the governance log entry is written in the last batch's.
-    """
-    configured = raw_days(workspace.settings, str(workspace.config_file))  # validated always
-    days = older_than if older_than is not None else configured
-    if days < 1:
-        raise ValueError(f"--older-than needs a number of days of at least 1, got {days}")
-    cutoff = cutoff_for(days, now)
-    counts = dict.fromkeys(
-        [t.name for t in EVALUATION_DETAILS] + [r.table.name for r in RAW_TABLES], 0
-    )
-    if dry_run:
+    def __init__(self, context: MeshContext) -> None:
+        self._context = context
+
+    def prune(
+        self,
+        *,
+        actor: str,
+        older_than: int | None = None,
+        dry_run: bool = False,
+        now: datetime | None = None,
+        batch_rows: int = BATCH_ROWS,
+    ) -> PruneReport:
+        """Delete raw evidence older than `older_than` days (default `retention.raw_days`).
+
+        Deletes run in batches of `batch_rows`, each its own transaction, so a big prune never
+        holds one long transaction; the governance log entry is written in the last batch's.
+        """
+        store, workspace = self._context.store, self._context.workspace
+        configured = raw_days(workspace.settings, str(workspace.config_file))  # validated always
+        days = older_than if older_than is not None else configured
+        if days < 1:
+            raise ValueError(f"--older-than needs a number of days of at least 1, got {days}")
+        cutoff = cutoff_for(days, now)
+        counts = dict.fromkeys(
+            [t.name for t in EVALUATION_DETAILS] + [r.table.name for r in RAW_TABLES], 0
+        )
+        if dry_run:
+            with store.read() as connection:
+                old = evaluations_with_old_details(connection, cutoff)
+                counts |= count_evaluation_details(connection, old)
+                counts |= {
+                    raw.table.name: count_older(connection, raw, cutoff) for raw in RAW_TABLES
+                }
+            return PruneReport(cutoff, days, True, counts)
+
         with store.read() as connection:
-            old = evaluations_with_old_details(connection, cutoff)
-            counts |= count_evaluation_details(connection, old)
-            counts |= {raw.table.name: count_older(connection, raw, cutoff) for raw in RAW_TABLES}
-        return PruneReport(cutoff, days, True, counts)
-
-    with store.read() as connection:
-        old_evaluations = evaluations_with_old_details(connection, cutoff)
-    for evaluation_id in old_evaluations:
-        with store.begin() as connection:
-            for name, deleted in delete_evaluation_details(connection, evaluation_id).items():
-                counts[name] += deleted
-    log_seq = None
-    for index, raw in enumerate(RAW_TABLES):
-        last_table = index == len(RAW_TABLES) - 1
-        after = 0
-        while True:
+            old_evaluations = evaluations_with_old_details(connection, cutoff)
+        for evaluation_id in old_evaluations:
             with store.begin() as connection:
-                deleted, last_id = delete_older_batch(connection, raw, cutoff, after, batch_rows)
-                counts[raw.table.name] += deleted
-                finished = last_id is None or deleted < batch_rows
-                if finished and last_table:
-                    log_seq = _log(connection, actor, cutoff, days, counts)
-            if finished:
-                break
-            after = last_id
-    return PruneReport(cutoff, days, False, counts, log_seq)
+                for name, deleted in delete_evaluation_details(connection, evaluation_id).items():
+                    counts[name] += deleted
+        log_seq = None
+        for index, raw in enumerate(RAW_TABLES):
+            last_table = index == len(RAW_TABLES) - 1
+            after = 0
+            while True:
+                with store.begin() as connection:
+                    deleted, last_id = delete_older_batch(
+                        connection, raw, cutoff, after, batch_rows
+                    )
+                    counts[raw.table.name] += deleted
+                    finished = last_id is None or deleted < batch_rows
+                    if finished and last_table:
+                        log_seq = _log(connection, actor, cutoff, days, counts)
+                if finished:
+                    break
+                after = last_id
+        return PruneReport(cutoff, days, False, counts, log_seq)
 
 
 def _log(

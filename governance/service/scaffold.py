@@ -1,4 +1,4 @@
-"""`meshgov new product`: a starting point that passes every enforced bronze policy.
+"""The scaffold part of the service: `meshgov new product`, a start that passes the bronze gate.
 
 It writes an ODPS descriptor, an ODCS contract (every column classified, a latency SLA),
 an OpenSLO freshness SLO, a Great Expectations suite with sample data, and `gx/validate.py`,
@@ -21,37 +21,44 @@ _NAME = re.compile(r"^[a-z][a-z0-9-]{1,62}[a-z0-9]$")
 HEADER = "# Written by `meshgov new product`; edit freely.\n"
 
 
-def new_product(name: str, domain: str, target: Path, owner: str) -> list[Path]:
-    """Write the scaffold into target/<name>/; returns the files written."""
-    for label, value in (("name", name), ("domain", domain)):
-        if not _NAME.match(value):
-            raise ScaffoldError(
-                f"{label} {value!r}: lower-case letters, digits and '-', 3-64 characters, "
-                "starting with a letter"
-            )
-    if "@" not in owner:
-        raise ScaffoldError(f"owner {owner!r}: expected an email address")
-    root = target / name
-    if root.exists() and any(root.iterdir()):
-        raise ScaffoldError(f"{root} exists and is not empty; choose another name or folder")
-    suite = f"{name}.main"
-    files = {
-        "dataproduct.yaml": HEADER
-        + yaml.safe_dump(_descriptor(name, domain, owner), sort_keys=False),
-        f"contracts/{name}.yaml": HEADER + yaml.safe_dump(_contract(name, domain), sort_keys=False),
-        f"slo/{name}.yaml": HEADER + yaml.safe_dump_all(_slo(name), sort_keys=False),
-        f"gx/expectations/{suite}.json": json.dumps(_suite(suite), indent=2) + "\n",
-        "gx/sample.csv": _SAMPLE,
-        "gx/validate.py": _VALIDATE.replace("{suite}", suite).replace("{name}", name),
-        "README.md": _README.replace("{name}", name),
-    }
-    written = []
-    for relative, text in files.items():
-        path = root / relative
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-        written.append(path)
-    return written
+class Scaffold:
+    """The scaffold part of MeshgovService: new products written from a template.
+
+    It needs no workspace or store, so `meshgov new` builds it alone: Scaffold().new_product(...).
+    """
+
+    def new_product(self, name: str, domain: str, target: Path, owner: str) -> list[Path]:
+        """Write the scaffold into target/<name>/; returns the files written."""
+        for label, value in (("name", name), ("domain", domain)):
+            if not _NAME.match(value):
+                raise ScaffoldError(
+                    f"{label} {value!r}: lower-case letters, digits and '-', 3-64 characters, "
+                    "starting with a letter"
+                )
+        if "@" not in owner:
+            raise ScaffoldError(f"owner {owner!r}: expected an email address")
+        root = target / name
+        if root.exists() and any(root.iterdir()):
+            raise ScaffoldError(f"{root} exists and is not empty; choose another name or folder")
+        suite = f"{name}.main"
+        files = {
+            "dataproduct.yaml": HEADER
+            + yaml.safe_dump(_descriptor(name, domain, owner), sort_keys=False),
+            f"contracts/{name}.yaml": HEADER
+            + yaml.safe_dump(_contract(name, domain), sort_keys=False),
+            f"slo/{name}.yaml": HEADER + yaml.safe_dump_all(_slo(name), sort_keys=False),
+            f"gx/expectations/{suite}.json": json.dumps(_suite(suite), indent=2) + "\n",
+            "gx/sample.csv": _SAMPLE,
+            "gx/validate.py": _VALIDATE.replace("{suite}", suite).replace("{name}", name),
+            "README.md": _README.replace("{name}", name),
+        }
+        written = []
+        for relative, text in files.items():
+            path = root / relative
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+            written.append(path)
+        return written
 
 
 def _descriptor(name: str, domain: str, owner: str) -> dict[str, Any]:

@@ -1,9 +1,10 @@
-"""The review queue in the store: open, move, decide and sync items, each move logged.
+"""The review queue's moves: open, move, decide and sync items, each move logged.
 
-Every function here runs inside the caller's transaction and starts by taking the
-governance log's lock (ledger.lock), so governance writes happen one at a time and each
-one's log entry commits or rolls back with it. Permission checks happen before, in
-governance/service.py.
+The state machine (governance/engine/review.py) decides what a move does; the writes are
+governance/store/write/board.py's. Every function here runs inside the caller's transaction
+and starts by taking the governance log's lock (ledger.lock), so governance writes happen
+one at a time and each one's log entry commits or rolls back with it. Permission checks
+happen before, in governance/service/board.py.
 """
 
 from __future__ import annotations
@@ -13,20 +14,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, select, update
-
 from governance.engine.review import KINDS, ItemSpec, closes_on_decision, due_at, next_state
 from governance.engine.triggers import QueuePlan
 from governance.errors import Conflict, ItemNotFound
-from governance.service import ledger
-from governance.store.schema.board_tables import (
-    access_grants,
-    access_requests,
-    decisions,
-    review_events,
-    review_items,
-)
-from governance.store.schema.engine_tables import waivers
+from governance.model.vocabulary import FINAL_DECISION_OUTCOMES
+from governance.store import Connection
+from governance.store.read import board_items
+from governance.store.write import board as board_store
+from governance.store.write import ledger
 
 DEFAULT_GRANT_DAYS = 365
 DEFAULT_REASSESS_DAYS = 90
@@ -42,10 +37,10 @@ class DecisionTerms:
 
 def load_item(connection: Connection, item_id: int) -> dict[str, Any]:
     """One item as a dict, or ItemNotFound."""
-    row = connection.execute(select(review_items).where(review_items.c.id == item_id)).first()
-    if row is None:
+    item = board_items.item_row(connection, item_id)
+    if item is None:
         raise ItemNotFound(f"no review item #{item_id}; `meshgov board queue` lists them")
-    return dict(row._mapping)
+    return item
 
 
 def open_item(
@@ -78,10 +73,8 @@ def open_item(
         "updated_at": now,
         "version": 1,
     }
-    item_id = connection.execute(
-        insert(review_items).returning(review_items.c.id), values
-    ).scalar_one()
-    _event(connection, item_id, now, actor, "opened", None, "open", spec.summary)
+    item_id = board_store.insert_item(connection, values)
+    board_store.add_event(connection, item_id, now, actor, "opened", None, "open", spec.summary)
     ledger.append(
         connection,
         actor=actor,
@@ -122,7 +115,9 @@ def move_item(
     if target == "closed":
         values.update(closed_at=now, close_reason=body)
     item = _bump(connection, item, values, now)
-    _event(connection, item_id, now, actor, move, item["_from"], target, body or assignee)
+    board_store.add_event(
+        connection, item_id, now, actor, move, item["_from"], target, body or assignee
+    )
     payload: dict[str, Any] = {"from": item["_from"], "to": target}
     if body:
         payload["comment" if move == "comment" else "reason"] = body
@@ -166,11 +161,11 @@ def decide_item(
     ledger.lock(connection)
     item = _current(connection, item_id, expected_version)
     next_state(item["state"], "decide", outcome=outcome)
-    number = (connection.scalar(select(func.max(decisions.c.number))) or 0) + 1
+    number = board_store.next_decision_number(connection)
     record_id = f"GDR-{number:04d}"
     effects = _effects(connection, item, outcome, rationale, actor, now, record_id, terms)
-    connection.execute(
-        insert(decisions),
+    board_store.insert_decision(
+        connection,
         {
             "number": number,
             "record_id": record_id,
@@ -186,7 +181,9 @@ def decide_item(
         },
     )
     item = _bump(connection, item, {"state": "decided", "outcome": outcome}, now)
-    _event(connection, item_id, now, actor, "decide", item["_from"], "decided", rationale)
+    board_store.add_event(
+        connection, item_id, now, actor, "decide", item["_from"], "decided", rationale
+    )
     ledger.append(
         connection,
         actor=actor,
@@ -216,29 +213,15 @@ def apply_plan(
     return opened, plan.close
 
 
-def queued_items(connection: Connection) -> list[dict[str, Any]]:
-    """Every item's key, kind, state and subject: what the triggers deduplicate against."""
-    query = select(
-        review_items.c.id,
-        review_items.c.item_key,
-        review_items.c.kind,
-        review_items.c.state,
-        review_items.c.product_id,
-        review_items.c.subject,
-    )
-    return [dict(r._mapping) for r in connection.execute(query)]
-
-
 def _current(connection: Connection, item_id: int, expected: int | None) -> dict[str, Any]:
     item = load_item(connection, item_id)
     if expected is not None and item["version"] != expected:
-        last = connection.execute(
-            select(review_events.c.actor, review_events.c.action, review_events.c.time)
-            .where(review_events.c.item_id == item_id)
-            .order_by(review_events.c.id.desc())
-            .limit(1)
-        ).first()
-        who = f": {last.action} by {last.actor} at {last.time:%Y-%m-%d %H:%M} UTC" if last else ""
+        last = board_items.last_event(connection, item_id)
+        who = (
+            f": {last['action']} by {last['actor']} at {last['time']:%Y-%m-%d %H:%M} UTC"
+            if last
+            else ""
+        )
         raise Conflict(
             f"item #{item_id} changed since you loaded it (version {expected}, now "
             f"{item['version']}, {item['state'].replace('_', ' ')}{who}); reload it and try again"
@@ -250,38 +233,9 @@ def _bump(
     connection: Connection, item: Mapping[str, Any], values: dict[str, Any], now: datetime
 ) -> dict[str, Any]:
     """Write the change only if nobody else did in between (optimistic versioning)."""
-    done = connection.execute(
-        update(review_items)
-        .where(review_items.c.id == item["id"], review_items.c.version == item["version"])
-        .values(**values, updated_at=now, version=item["version"] + 1)
-    ).rowcount
-    if done != 1:
+    if not board_store.update_item(connection, item["id"], item["version"], values, now):
         raise Conflict(f"item #{item['id']} was changed by someone else; reload and try again")
     return {**item, **values, "version": item["version"] + 1, "_from": item["state"]}
-
-
-def _event(
-    connection: Connection,
-    item_id: int,
-    now: datetime,
-    actor: str,
-    action: str,
-    from_state: str | None,
-    to_state: str | None,
-    body: str | None,
-) -> None:
-    connection.execute(
-        insert(review_events),
-        {
-            "item_id": item_id,
-            "time": now,
-            "actor": actor,
-            "action": action,
-            "from_state": from_state,
-            "to_state": to_state,
-            "body": body,
-        },
-    )
 
 
 def _effects(
@@ -296,22 +250,22 @@ def _effects(
 ) -> dict[str, Any]:
     """What an approval or rejection changes beyond the item: waivers and access grants."""
     kind, subject = item["kind"], item["subject"] or {}
-    if outcome not in ("approved", "rejected"):
+    if outcome not in FINAL_DECISION_OUTCOMES:
         return {}
     if kind == "waiver_request":
         expires = terms.expires_at or _parse_time(subject.get("expires_at"))
         if outcome == "approved" and expires is None:
             raise ValueError("approving a waiver needs an expiry (--expires YYYY-MM-DD)")
-        connection.execute(
-            update(waivers)
-            .where(waivers.c.id == subject["waiver_id"])
-            .values(
-                status=outcome,
-                approved_by=actor if outcome == "approved" else None,
-                decided_at=now,
-                decision_id=record_id,
-                expires_at=expires if outcome == "approved" else None,
-            )
+        board_store.update_waiver(
+            connection,
+            subject["waiver_id"],
+            {
+                "status": outcome,
+                "approved_by": actor if outcome == "approved" else None,
+                "decided_at": now,
+                "decision_id": record_id,
+                "expires_at": expires if outcome == "approved" else None,
+            },
         )
         if outcome == "approved":
             return {"waiver_id": subject["waiver_id"], "expires_at": expires.isoformat()}
@@ -323,8 +277,8 @@ def _effects(
                 "approving a failing blocker grants a waiver and needs its expiry "
                 "(--expires YYYY-MM-DD); to ask for a fix, decide changes_requested"
             )
-        waiver_id = connection.execute(
-            insert(waivers).returning(waivers.c.id),
+        waiver_id = board_store.insert_waiver(
+            connection,
             {
                 "policy_id": subject["policy_id"],
                 "product_id": item["product_id"],
@@ -338,7 +292,7 @@ def _effects(
                 "decision_id": record_id,
                 "item_id": item["id"],
             },
-        ).scalar_one()
+        )
         return {"waiver_id": waiver_id, "expires_at": terms.expires_at.isoformat()}
     if kind == "access_request":
         return _access_effects(connection, item, outcome, actor, now, record_id, terms)
@@ -355,13 +309,11 @@ def _access_effects(
     terms: DecisionTerms,
 ) -> dict[str, Any]:
     request_id = item["subject"]["access_request_id"]
-    request = connection.execute(
-        select(access_requests).where(access_requests.c.id == request_id)
-    ).one()
-    connection.execute(
-        update(access_requests)
-        .where(access_requests.c.id == request_id)
-        .values(status=outcome, decided_by=actor, decided_at=now, decision_id=record_id)
+    request = board_items.access_request_row(connection, request_id)
+    board_store.update_access_request(
+        connection,
+        request_id,
+        {"status": outcome, "decided_by": actor, "decided_at": now, "decision_id": record_id},
     )
     if outcome == "rejected":
         return {"access_request_id": request_id, "rejected": True}
@@ -369,21 +321,21 @@ def _access_effects(
     reassess = terms.reassess_at or min(expires, now + timedelta(days=DEFAULT_REASSESS_DAYS))
     if reassess > expires:
         raise ValueError("the reassessment date must come before the grant expires")
-    grant_id = connection.execute(
-        insert(access_grants).returning(access_grants.c.id),
+    grant_id = board_store.insert_grant(
+        connection,
         {
             "request_id": request_id,
-            "product_id": request.product_id,
-            "port": request.port,
-            "grantee": request.requester,
-            "purpose": request.purpose,
+            "product_id": request["product_id"],
+            "port": request["port"],
+            "grantee": request["requester"],
+            "purpose": request["purpose"],
             "granted_at": now,
             "expires_at": expires,
             "reassess_at": reassess,
             "decision_id": record_id,
             "status": "active",
         },
-    ).scalar_one()
+    )
     return {
         "access_request_id": request_id,
         "grant_id": grant_id,

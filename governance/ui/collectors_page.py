@@ -9,7 +9,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from collectors.sources import Source
+from governance.service.collection import Source
 from governance.store.read.catalog_queries import (
     FRESHNESS_KINDS,
     STALE_AFTER,
@@ -45,7 +45,7 @@ def collectors_page() -> None:
     orphans = service.read_model(unattributed_evidence)
     now = datetime.now(UTC)
     freshness = service.read_model(evidence_freshness, now)
-    table = source_table(service.sources(), runs)
+    table = source_table(service.collection.sources(), runs)
     st.title("Collectors")
     st.caption(
         "Is this dashboard telling the truth? What the collectors last read from each source, "

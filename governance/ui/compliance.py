@@ -15,12 +15,19 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from governance.engine.policies import LEVELS, LIFECYCLES, SEVERITIES
+from governance.model.vocabulary import (
+    JUDGED_OUTCOMES,
+    LEVELS,
+    LIFECYCLES,
+    PASSING_OUTCOMES,
+    POLICY_OUTCOMES,
+    SEVERITIES,
+    VIOLATION_OUTCOMES,
+)
 from governance.store.read import compliance_queries as queries
 from governance.store.read.judgements import latest_evaluation
 from governance.ui.components import current_service, time_label
 
-OUTCOMES: tuple[str, ...] = ("pass", "fail", "waived", "not_applicable", "error")
 # Okabe-Ito colours (safe for the common colour-vision deficiencies), and a symbol in each
 # cell so that no outcome is told by colour alone.
 OUTCOME_COLORS: dict[str, str] = {
@@ -161,8 +168,8 @@ def policy_pass_rates(frame: pd.DataFrame) -> pd.DataFrame:
             {
                 "policy": policy,
                 "severity": severity,
-                "judged": sum(outcomes.get(o, 0) for o in queries.JUDGED_OUTCOMES),
-                "passed": sum(outcomes.get(o, 0) for o in queries.PASSING_OUTCOMES),
+                "judged": sum(outcomes.get(o, 0) for o in JUDGED_OUTCOMES),
+                "passed": sum(outcomes.get(o, 0) for o in PASSING_OUTCOMES),
                 "pass_rate": queries.pass_rate(outcomes),
             }
         )
@@ -173,7 +180,7 @@ def policy_pass_rates(frame: pd.DataFrame) -> pd.DataFrame:
 
 def violations(frame: pd.DataFrame, search: str = "") -> pd.DataFrame:
     """Failed and errored results, blockers and enforced ones first; `search` in any text."""
-    found = frame[frame["outcome"].isin(queries.VIOLATION_OUTCOMES)]
+    found = frame[frame["outcome"].isin(VIOLATION_OUTCOMES)]
     if search.strip():
         needle = search.strip().lower()
         text = found[["product", "domain", "policy", "message", "cited_facts"]].agg(
@@ -222,7 +229,9 @@ def matrix_chart(frame: pd.DataFrame) -> alt.LayerChart:
         color=alt.Color(
             "outcome:N",
             title="Outcome",
-            scale=alt.Scale(domain=list(OUTCOMES), range=[OUTCOME_COLORS[o] for o in OUTCOMES]),
+            scale=alt.Scale(
+                domain=list(POLICY_OUTCOMES), range=[OUTCOME_COLORS[o] for o in POLICY_OUTCOMES]
+            ),
         )
     )
     symbols = base.mark_text(fontSize=12).encode(
@@ -337,7 +346,7 @@ def render_filters(matrix: pd.DataFrame) -> dict[str, list[str]]:
 def render_kpis(shown: pd.DataFrame) -> None:
     """Products, compliant products, violations and waived results under the filters."""
     enforced_violations = shown[
-        shown["outcome"].isin(queries.VIOLATION_OUTCOMES) & (shown["lifecycle"] == "enforced")
+        shown["outcome"].isin(VIOLATION_OUTCOMES) & (shown["lifecycle"] == "enforced")
     ]
     products = shown["product"].nunique()
     compliant = products - enforced_violations["product"].nunique()
@@ -351,7 +360,7 @@ def render_kpis(shown: pd.DataFrame) -> None:
     )
     violating.metric(
         "Violations",
-        int(shown["outcome"].isin(queries.VIOLATION_OUTCOMES).sum()),
+        int(shown["outcome"].isin(VIOLATION_OUTCOMES).sum()),
         border=True,
         help="Failed or errored results, draft and grace policies included.",
     )

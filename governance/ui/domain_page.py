@@ -81,7 +81,7 @@ def domain_page() -> None:
             "owner": "Owner",
         },
     )
-    items = service.queue(domain_id=chosen)
+    items = service.board.queue(domain_id=chosen)
     if items:
         st.subheader("Open review items")
         st.dataframe(

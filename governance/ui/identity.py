@@ -70,7 +70,7 @@ def current_principal(service: MeshgovService) -> Principal | None:
         claim = str((settings.get("app") or {}).get("groups_claim") or "groups")
         groups = st.user.get(claim) or []
         name = st.user.get("name")
-        principal = service.principal(str(st.user.email), _as_list(groups), name)
+        principal = service.board.principal(str(st.user.email), _as_list(groups), name)
         with st.sidebar:
             st.caption(f"Signed in as {principal.describe()}")
             st.button("Sign out", on_click=st.logout)
@@ -84,7 +84,7 @@ def current_principal(service: MeshgovService) -> Principal | None:
         return None
     st.warning(DEV_BANNER, icon=":material/warning:")
     email = st.sidebar.selectbox("Act as (development)", choices, key=IDENTITY_KEY)
-    principal = service.principal(email)
+    principal = service.board.principal(email)
     st.sidebar.caption(principal.describe())
     return principal
 

@@ -14,7 +14,8 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from governance.engine.policies import LEVELS, LIFECYCLES, SEVERITIES, Policy, PolicyRefusal
+from governance.engine.policies import Policy, PolicyRefusal
+from governance.model.vocabulary import LEVELS, LIFECYCLES, SEVERITIES
 from governance.ui.components import current_service, day_label, percent
 
 TABLE_KEY = "policies_table"
@@ -55,7 +56,7 @@ def policies_page() -> None:
     """Every policy with its scope, severity, level, lifecycle, pass rate and expression."""
     service = current_service()
     st.title("Policies")
-    pack = service.policy_pack()
+    pack = service.evaluation.policy_pack()
     render_refusals(pack.refusals)
     if not pack.policies:
         st.info(
@@ -63,7 +64,7 @@ def policies_page() -> None:
             "domains/<domain>/), or set `policy_rules:` in meshgov.yaml."
         )
         return
-    table = policy_table(service.policy_overview(), {p.id: p for p in pack.policies})
+    table = policy_table(service.evaluation.policy_overview(), {p.id: p for p in pack.policies})
     search, chosen = render_filters(table)
     shown = filter_policies(table, search, **chosen)
     st.caption(
@@ -121,7 +122,7 @@ def lifecycle_text(lifecycle: str, grace_until: Any) -> str:
 def policy_table(
     overview: Iterable[Mapping[str, Any]], policies: Mapping[str, Policy]
 ) -> pd.DataFrame:
-    """One row per policy: service.policy_overview() rows with applies_to from the pack."""
+    """One row per policy: service.evaluation.policy_overview() rows with applies_to from the pack."""
     rows = []
     for row in overview:
         policy = policies.get(row["policy_id"])

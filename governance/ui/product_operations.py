@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import altair as alt
@@ -12,7 +12,6 @@ import streamlit as st
 
 from governance.service import MeshgovService
 from governance.store.read import product_queries
-from governance.store.schema.types import utcnow
 
 
 def render_operations(service: MeshgovService, product_id: str) -> None:
@@ -27,7 +26,7 @@ def render_operations(service: MeshgovService, product_id: str) -> None:
         else:
             st.caption("No pipeline runs collected for this product.")
     with logs:
-        now = utcnow()
+        now = datetime.now(UTC)
         rate = service.read_model(product_queries.log_error_rate, product_id, 30, now)
         if rate:
             st.altair_chart(error_rate_chart(rate), width="stretch", alt="Log error rate per day")
@@ -38,7 +37,7 @@ def render_operations(service: MeshgovService, product_id: str) -> None:
             st.markdown("**Recent errors**")
             st.dataframe(pd.DataFrame(errors), hide_index=True)
     with audit:
-        since = utcnow() - timedelta(days=30)
+        since = datetime.now(UTC) - timedelta(days=30)
         summary = service.read_model(product_queries.audit_summary, product_id, since)
         cols = st.columns(3)
         cols[0].metric("Readers (30 d)", summary["readers"])

@@ -14,13 +14,15 @@ from typing import Any
 
 import streamlit as st
 
-from governance.engine.review import KINDS, OUTCOMES
+from governance.engine.review import KINDS
 from governance.engine.roles import Principal, Scope, permits
-from governance.errors import IllegalMove, PermissionDenied
-from governance.service import MeshgovService, workflow
+from governance.errors import Conflict, IllegalMove, PermissionDenied
+from governance.model.vocabulary import DECISION_OUTCOMES, FINAL_DECISION_OUTCOMES
+from governance.service import MeshgovService
+from governance.service.board import item_scope
 
 # What the service raises for a person to read; anything else is a bug and should surface.
-ACTION_ERRORS = (PermissionDenied, workflow.Conflict, IllegalMove, ValueError, LookupError)
+ACTION_ERRORS = (PermissionDenied, Conflict, IllegalMove, ValueError, LookupError)
 FLASH_KEY = "review_flash"
 REQUEST_KINDS = ("waiver_request", "access_request")
 OUTCOME_LABELS = {
@@ -50,11 +52,6 @@ def day_to_utc(day: date | None) -> datetime | None:
 def today() -> date:
     """Today in UTC, the day the store's timestamps use."""
     return datetime.now(UTC).date()
-
-
-def item_scope(item: dict[str, Any]) -> Scope:
-    """The scope the service checks an item's actions against."""
-    return Scope(item["domain_id"], item["requested_by"], workflow.decider_of(item))
 
 
 # --- flash messages ---------------------------------------------------------------------
@@ -144,7 +141,7 @@ def render_board_moves(
                 st.form_submit_button(
                     "Assign", on_click=_act, args=(_assign, service, who, item_id, version)
                 )
-        if may("reopen") and state == "decided" and item["outcome"] not in ("approved", "rejected"):
+        if may("reopen") and state == "decided" and item["outcome"] not in FINAL_DECISION_OUTCOMES:
             with st.form(f"review_reopen_form_{item_id}"):
                 st.text_input("Why reopen", key=f"review_reopen_reason_{item_id}")
                 st.form_submit_button(
@@ -165,7 +162,7 @@ def render_decision_form(service: MeshgovService, who: Principal, item: dict[str
         st.markdown(f"**Decide #{item_id}**")
         st.selectbox(
             "Outcome",
-            OUTCOMES,
+            DECISION_OUTCOMES,
             key=f"review_outcome_{item_id}",
             format_func=lambda outcome: OUTCOME_LABELS[outcome],
         )
@@ -201,13 +198,13 @@ def render_decision_form(service: MeshgovService, who: Principal, item: dict[str
 def _set_agenda(
     service: MeshgovService, who: Principal, item_id: int, on: bool, version: int
 ) -> str:
-    service.set_agenda(who, item_id, on, expected_version=version)
+    service.board.set_agenda(who, item_id, on, expected_version=version)
     return f"#{item_id} is {'on' if on else 'off'} the agenda."
 
 
 def _decide(service: MeshgovService, who: Principal, item_id: int, version: int) -> str:
     outcome = _value(f"review_outcome_{item_id}")
-    record = service.decide(
+    record = service.board.decide(
         who,
         item_id,
         outcome,
@@ -221,17 +218,17 @@ def _decide(service: MeshgovService, who: Principal, item_id: int, version: int)
 
 def _assign(service: MeshgovService, who: Principal, item_id: int, version: int) -> str:
     assignee = (_value(f"review_assignee_{item_id}") or "").strip()
-    service.assign(who, item_id, assignee, expected_version=version)
+    service.board.assign(who, item_id, assignee, expected_version=version)
     return f"#{item_id} assigned to {assignee}." if assignee else f"#{item_id} is unassigned."
 
 
 def _reopen(service: MeshgovService, who: Principal, item_id: int) -> str:
-    service.reopen(who, item_id, _value(f"review_reopen_reason_{item_id}") or "")
+    service.board.reopen(who, item_id, _value(f"review_reopen_reason_{item_id}") or "")
     return f"#{item_id} is open again."
 
 
 def _close(service: MeshgovService, who: Principal, item_id: int) -> str:
-    service.close_item(who, item_id, _value(f"review_close_reason_{item_id}") or "")
+    service.board.close_item(who, item_id, _value(f"review_close_reason_{item_id}") or "")
     return f"#{item_id} is closed."
 
 
@@ -239,7 +236,7 @@ def _comment(service: MeshgovService, who: Principal, item_id: int) -> None:
     key = f"review_comment_{item_id}"
 
     def add() -> str:
-        service.comment(who, item_id, _value(key) or "")
+        service.board.comment(who, item_id, _value(key) or "")
         st.session_state[key] = ""  # the comment is in the history now; start a fresh one
         return f"Comment added to #{item_id}."
 
@@ -250,7 +247,7 @@ def _withdraw(service: MeshgovService, who: Principal, item_id: int) -> None:
     reason = _value(f"review_withdraw_reason_{item_id}") or ""
 
     def withdraw() -> str:
-        service.withdraw(who, item_id, reason)
+        service.board.withdraw(who, item_id, reason)
         return f"Request #{item_id} withdrawn."
 
     _act(withdraw)
@@ -284,7 +281,7 @@ def render_waiver_request(
             "to a product yet, ask its owner (see the product page)."
         )
         return
-    policies = {p.id: p.title for p in service.policy_pack().policies}
+    policies = {p.id: p.title for p in service.evaluation.policy_pack().policies}
     with st.form("review_waiver_form"):
         st.selectbox(
             "Product",
@@ -314,7 +311,7 @@ def _request_waiver(service: MeshgovService, who: Principal) -> str:
     until = day_to_utc(_value("review_waiver_until"))
     if until is None:
         raise ValueError("a waiver request needs the day it should end")
-    item = service.request_waiver(
+    item = service.board.request_waiver(
         who,
         _value("review_waiver_product"),
         _value("review_waiver_policy"),
@@ -360,7 +357,9 @@ def render_access_request(
 
 def _request_access(service: MeshgovService, who: Principal, product_id: str) -> str:
     port = _value(f"review_access_port_{product_id}")
-    item = service.request_access(who, product_id, port, _value("review_access_purpose") or "")
+    item = service.board.request_access(
+        who, product_id, port, _value("review_access_purpose") or ""
+    )
     decider = "the board" if item["decider"] == "board" else "the domain owner"
     return f"Access requested: item #{item['id']} waits for {decider}."
 
@@ -368,7 +367,9 @@ def _request_access(service: MeshgovService, who: Principal, product_id: str) ->
 def render_my_requests(service: MeshgovService, who: Principal) -> None:
     """The requester's own open requests, each with a Withdraw button."""
     mine = [
-        i for i in service.queue() if i["requested_by"] == who.email and i["kind"] in REQUEST_KINDS
+        i
+        for i in service.board.queue()
+        if i["requested_by"] == who.email and i["kind"] in REQUEST_KINDS
     ]
     if not mine:
         st.caption("You have no open requests.")

@@ -13,8 +13,9 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from governance.engine.review import KINDS, STATES
+from governance.engine.review import KINDS
 from governance.engine.roles import Principal
+from governance.model.vocabulary import ACTIVE_ITEM_STATES, ITEM_STATES
 from governance.service import MeshgovService
 from governance.ui.components import current_service, records_frame, time_label
 from governance.ui.identity import signed_in
@@ -30,7 +31,6 @@ from governance.ui.review_forms import (
 QUEUE_KEY = "review_queue"
 ITEM_KEY = "review_item"  # the item whose detail is shown
 _SHOWN_ROWS_KEY = "review_queue_rows"  # the table selection the detail last followed
-DEFAULT_STATES = ("open", "on_agenda", "decided")
 MINUTES_DAYS = 30  # the minutes' default "since": about one meeting cycle back
 QUEUE_COLUMNS = {
     "id": "#",
@@ -96,8 +96,8 @@ def filtered_queue(service: MeshgovService, principal: Principal) -> list[dict[s
     states, kind, domain, product, mine = st.columns([3, 2, 2, 2, 1], vertical_alignment="bottom")
     chosen_states = states.multiselect(
         "State",
-        STATES,
-        default=list(DEFAULT_STATES),
+        ITEM_STATES,
+        default=list(ACTIVE_ITEM_STATES),
         key="review_states",
         format_func=lambda state: state.replace("_", " "),
     )
@@ -123,7 +123,7 @@ def filtered_queue(service: MeshgovService, principal: Principal) -> list[dict[s
     if not chosen_states:
         st.info("Choose at least one state to see items.")
         return []
-    items = service.queue(
+    items = service.board.queue(
         states=chosen_states, product_id=chosen_product, domain_id=chosen_domain, kind=chosen_kind
     )
     if not is_steward(principal):
@@ -187,7 +187,7 @@ def render_queue(items: list[dict[str, Any]]) -> int | None:
 def render_item(service: MeshgovService, principal: Principal, item_id: int) -> None:
     """One item: what is asked, the evidence, the history, decisions, comments and actions."""
     try:
-        item = service.item_detail(item_id)
+        item = service.board.item_detail(item_id)
     except LookupError as exc:
         st.error(escape_markdown(exc))
         return
@@ -251,7 +251,7 @@ def render_comments(comments: list[dict[str, Any]]) -> None:
 def render_agenda(service: MeshgovService) -> None:
     """The agenda in order, and the board pack (agenda, minutes) as downloads."""
     st.subheader("Agenda")
-    agenda = service.queue(states=("on_agenda",))
+    agenda = service.board.queue(states=("on_agenda",))
     if agenda:
         table = queue_table(agenda)
         table.insert(0, "order", range(1, len(table) + 1))
@@ -261,7 +261,7 @@ def render_agenda(service: MeshgovService) -> None:
     markdown, html = st.columns(2)
     markdown.download_button(
         "Agenda (Markdown)",
-        service.board_agenda("md"),
+        service.reports.agenda("md"),
         file_name="agenda.md",
         mime="text/markdown",
         on_click="ignore",
@@ -269,7 +269,7 @@ def render_agenda(service: MeshgovService) -> None:
     )
     html.download_button(
         "Agenda (HTML)",
-        service.board_agenda("html"),
+        service.reports.agenda("html"),
         file_name="agenda.html",
         mime="text/html",
         on_click="ignore",
@@ -282,7 +282,7 @@ def render_agenda(service: MeshgovService) -> None:
     markdown, html = st.columns(2)
     markdown.download_button(
         "Minutes (Markdown)",
-        service.board_minutes(since, "md"),
+        service.reports.minutes(since, "md"),
         file_name=f"minutes-since-{since}.md",
         mime="text/markdown",
         on_click="ignore",
@@ -290,7 +290,7 @@ def render_agenda(service: MeshgovService) -> None:
     )
     html.download_button(
         "Minutes (HTML)",
-        service.board_minutes(since, "html"),
+        service.reports.minutes(since, "html"),
         file_name=f"minutes-since-{since}.html",
         mime="text/html",
         on_click="ignore",

@@ -20,7 +20,7 @@ OUTCOME_ORDER = ["fail", "error", "waived", "pass", "not_applicable"]
 def render_trust(service: MeshgovService, product_id: str, output_ports: Sequence[str]) -> None:
     """Why the product scores what it does, and what a consumer can rely on."""
     try:
-        explained = service.explain(product_id)
+        explained = service.evaluation.explain(product_id)
     except NotEvaluated:
         st.info("Not evaluated yet: run `meshgov evaluate` to score this product.")
         return
@@ -137,7 +137,7 @@ def render_slos(
 
 def render_waivers(service: MeshgovService, product_id: str) -> None:
     """Waivers of this product, any status."""
-    waivers = service.waivers(product_id)
+    waivers = service.board.waivers(product_id)
     if waivers:
         st.subheader("Waivers")
         st.dataframe(
@@ -161,7 +161,7 @@ def render_access_request(
             purpose = st.text_area("Purpose", placeholder="What will the data be used for?")
             if st.form_submit_button("Request access"):
                 try:
-                    item = service.request_access(signed_in(), product_id, port, purpose)
+                    item = service.board.request_access(signed_in(), product_id, port, purpose)
                 except (PermissionDenied, ValueError, LookupError) as exc:
                     st.error(str(exc))
                 else:

@@ -41,6 +41,6 @@ def board(store: Store, tmp_path: Path) -> MeshgovService:
     shutil.copytree(MESH, tmp_path / "mesh")
     shutil.copytree(DEFAULT_POLICY_RULES / "global", tmp_path / "policy_rules" / "global")
     service = make_service(tmp_path, store)
-    assert service.register([tmp_path / "mesh"]).ok
-    service.evaluate(NOW)
+    assert service.registration.register([tmp_path / "mesh"]).ok
+    service.evaluation.evaluate(NOW)
     return service

@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import delete, text, update
 from sqlalchemy.exc import DBAPIError
 
-from governance.service import ledger
 from governance.store.schema.board_tables import governance_log, governance_log_head
+from governance.store.write import ledger
 
 T0 = datetime(2026, 11, 24, 9, 0, 0, 123456, tzinfo=UTC)
 

@@ -18,7 +18,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
-from governance.service.reports import FORMATS, render_agenda, render_minutes
+from governance.service.report_formats import FORMATS
+from governance.service.reports import render_agenda, render_minutes
 
 GOLDEN = Path(__file__).parent / "golden"
 NOW = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)

@@ -18,19 +18,19 @@ def owner_blocker(service, now=NOW):
     """The blocker item of revenue, whose descriptor names no owner."""
     [item] = [
         i
-        for i in service.queue(kind="blocker", now=now)
+        for i in service.board.queue(kind="blocker", now=now)
         if i["item_key"] == "blocker:revenue:owner-present"
     ]
     return item
 
 
 def actions(service, subject=None):
-    return [(e.actor, e.action) for e in service.log_entries(subject=subject)]
+    return [(e.actor, e.action) for e in service.ledger.entries(subject=subject)]
 
 
 def test_the_evaluation_opens_a_blocker_item_with_evidence(board):
     item = owner_blocker(board)
-    blockers = len(board.queue(kind="blocker", now=NOW))
+    blockers = len(board.board.queue(kind="blocker", now=NOW))
     assert (item["product_id"], item["domain_id"], item["decider"]) == (
         "revenue",
         "finance",
@@ -40,15 +40,15 @@ def test_the_evaluation_opens_a_blocker_item_with_evidence(board):
     assert item["evidence"][0]["ref"] == "owner-present"
     assert ("meshgov", "item.opened") in actions(board, f"item:{item['id']}")
     # Evaluating again finds the same cause: no second item.
-    board.evaluate(LATER)
-    assert len(board.queue(kind="blocker", now=LATER)) == blockers
+    board.evaluation.evaluate(LATER)
+    assert len(board.board.queue(kind="blocker", now=LATER)) == blockers
 
 
 def test_a_waiver_request_goes_to_the_board_and_an_approval_makes_the_waiver(board):
-    fin = board.principal("fin@example.com")
-    chair = board.principal("chair@example.com")
-    sec = board.principal("sec@example.com")
-    item = board.request_waiver(
+    fin = board.board.principal("fin@example.com")
+    chair = board.board.principal("chair@example.com")
+    sec = board.board.principal("sec@example.com")
+    item = board.board.request_waiver(
         fin,
         "revenue",
         "owner-present",
@@ -61,11 +61,11 @@ def test_a_waiver_request_goes_to_the_board_and_an_approval_makes_the_waiver(boa
         "open",
         "fin@example.com",
     )
-    board.set_agenda(chair, item["id"], now=NOW)
-    decision = board.decide(sec, item["id"], "approved", "A start date is fixed", now=LATER)
+    board.board.set_agenda(chair, item["id"], now=NOW)
+    decision = board.board.decide(sec, item["id"], "approved", "A start date is fixed", now=LATER)
     assert decision["record_id"] == "GDR-0001"
     assert decision["item"]["state"] == "closed"  # a request decided for good is done
-    [waiver] = board.waivers("revenue")
+    [waiver] = board.board.waivers("revenue")
     assert (waiver["status"], waiver["decision_id"], waiver["approved_by"]) == (
         "approved",
         "GDR-0001",
@@ -79,18 +79,18 @@ def test_a_waiver_request_goes_to_the_board_and_an_approval_makes_the_waiver(boa
         ("sec@example.com", "item.closed"),
     ]
     # The waiver counts at the next evaluation, and the blocker item closes by itself.
-    board.evaluate(LATER + timedelta(hours=1))
-    [blocker] = board.queue(kind="blocker", states=("closed",), now=LATER)
+    board.evaluation.evaluate(LATER + timedelta(hours=1))
+    [blocker] = board.board.queue(kind="blocker", states=("closed",), now=LATER)
     assert blocker["close_reason"] == "policy owner-present is now waived for revenue"
-    assert board.verify_log().ok
+    assert board.ledger.verify().ok
 
 
 def test_approving_a_failing_blocker_grants_a_time_boxed_waiver(board):
-    chair = board.principal("chair@example.com")
+    chair = board.board.principal("chair@example.com")
     item = owner_blocker(board)
     with pytest.raises(ValueError, match="needs its expiry"):
-        board.decide(chair, item["id"], "approved", "Accept the risk", now=LATER)
-    decision = board.decide(
+        board.board.decide(chair, item["id"], "approved", "Accept the risk", now=LATER)
+    decision = board.board.decide(
         chair,
         item["id"],
         "approved",
@@ -99,55 +99,63 @@ def test_approving_a_failing_blocker_grants_a_time_boxed_waiver(board):
         now=LATER,
     )
     assert decision["item"]["state"] == "decided"  # a standing item waits for its cause
-    assert board.waivers("revenue")[0]["status"] == "approved"
-    report = board.evaluate(LATER + timedelta(hours=1))
+    assert board.board.waivers("revenue")[0]["status"] == "approved"
+    report = board.evaluation.evaluate(LATER + timedelta(hours=1))
     assert report.review.closed == [(item["id"], "policy owner-present is now waived for revenue")]
 
 
 def test_refused_actions_are_refused_by_the_service_and_logged(board):
-    consumer = board.principal("someone@example.com")
-    ana = board.principal("ana@example.com")  # owns sales, not finance
+    consumer = board.board.principal("someone@example.com")
+    ana = board.board.principal("ana@example.com")  # owns sales, not finance
     item = owner_blocker(board)
     with pytest.raises(PermissionDenied, match="someone@example.com"):
-        board.decide(
+        board.board.decide(
             consumer, item["id"], "approved", "why not", expires_at=NOW + timedelta(days=3)
         )
     with pytest.raises(PermissionDenied, match="domain finance"):
-        board.request_waiver(ana, "revenue", "owner-present", "please", NOW + timedelta(days=3))
+        board.board.request_waiver(
+            ana, "revenue", "owner-present", "please", NOW + timedelta(days=3)
+        )
     with pytest.raises(PermissionDenied):
-        board.set_agenda(ana, item["id"])
-    refused = [e for e in board.log_entries() if e.action == "refused"]
+        board.board.set_agenda(ana, item["id"])
+    refused = [e for e in board.ledger.entries() if e.action == "refused"]
     assert [(e.actor, e.payload["action"]) for e in refused] == [
         ("someone@example.com", "decide"),
         ("ana@example.com", "request_waiver"),
         ("ana@example.com", "set_agenda"),
     ]
     assert owner_blocker(board)["state"] == "open"
-    assert board.waivers() == []
-    assert board.verify_log().ok
+    assert board.board.waivers() == []
+    assert board.ledger.verify().ok
 
 
 def test_nobody_decides_their_own_request(board):
-    chair = board.principal("chair@example.com")  # board member and owner of finance
-    item = board.request_waiver(
+    chair = board.board.principal("chair@example.com")  # board member and owner of finance
+    item = board.board.request_waiver(
         chair, "revenue", "owner-present", "Mine", NOW + timedelta(days=9), now=NOW
     )
     with pytest.raises(PermissionDenied, match="requested"):
-        board.decide(chair, item["id"], "approved", "Looks fine to me")
-    board.decide(
-        board.principal("sec@example.com"), item["id"], "rejected", "Name an owner first", now=LATER
+        board.board.decide(chair, item["id"], "approved", "Looks fine to me")
+    board.board.decide(
+        board.board.principal("sec@example.com"),
+        item["id"],
+        "rejected",
+        "Name an owner first",
+        now=LATER,
     )
-    assert board.waivers("revenue")[0]["status"] == "rejected"
+    assert board.board.waivers("revenue")[0]["status"] == "rejected"
 
 
 def test_access_to_restricted_data_is_the_boards_decision(board):
-    analyst = board.principal("analyst@example.com")
-    item = board.request_access(analyst, "orders", "orders-daily", "Fraud model training", now=NOW)
+    analyst = board.board.principal("analyst@example.com")
+    item = board.board.request_access(
+        analyst, "orders", "orders-daily", "Fraud model training", now=NOW
+    )
     assert (item["decider"], item["subject"]["classification"]) == ("board", "restricted")
     with pytest.raises(PermissionDenied):
-        board.decide(board.principal("ana@example.com"), item["id"], "approved", "ok")
-    decision = board.decide(
-        board.principal("chair@example.com"),
+        board.board.decide(board.board.principal("ana@example.com"), item["id"], "approved", "ok")
+    decision = board.board.decide(
+        board.board.principal("chair@example.com"),
         item["id"],
         "approved",
         "Pseudonymised extract only",
@@ -155,7 +163,7 @@ def test_access_to_restricted_data_is_the_boards_decision(board):
         reassess_at=NOW + timedelta(days=60),
         now=LATER,
     )
-    [grant] = board.access_requests("orders")
+    [grant] = board.board.access_requests("orders")
     assert (grant["status"], grant["decision_id"], grant["grant_status"]) == (
         "approved",
         "GDR-0001",
@@ -170,9 +178,13 @@ def test_access_to_restricted_data_is_the_boards_decision(board):
 
 def test_an_access_request_names_a_real_port(board):
     with pytest.raises(ValueError, match="no output port 'nope'; its ports: revenue-monthly"):
-        board.request_access(board.principal("x@example.com"), "revenue", "nope", "Budget")
+        board.board.request_access(
+            board.board.principal("x@example.com"), "revenue", "nope", "Budget"
+        )
     with pytest.raises(ValueError, match="purpose"):
-        board.request_access(board.principal("x@example.com"), "revenue", "revenue-monthly", " ")
+        board.board.request_access(
+            board.board.principal("x@example.com"), "revenue", "revenue-monthly", " "
+        )
 
 
 def test_a_non_sensitive_port_is_decided_by_its_domain_owner(board):
@@ -182,36 +194,36 @@ def test_a_non_sensitive_port_is_decided_by_its_domain_owner(board):
 
     with board.store.begin() as connection:  # as if revenue's contract held internal data only
         connection.execute(update(contract_columns).values(classification="internal"))
-    item = board.request_access(
-        board.principal("x@example.com"), "revenue", "revenue-monthly", "Budget", now=NOW
+    item = board.board.request_access(
+        board.board.principal("x@example.com"), "revenue", "revenue-monthly", "Budget", now=NOW
     )
     assert (item["decider"], item["severity"]) == ("domain_owner", "minor")
     with pytest.raises(PermissionDenied):  # sales' owner has no say over finance's data
-        board.decide(board.principal("ana@example.com"), item["id"], "approved", "Fine")
-    decision = board.decide(
-        board.principal("fin@example.com"), item["id"], "approved", "Fine", now=LATER
+        board.board.decide(board.board.principal("ana@example.com"), item["id"], "approved", "Fine")
+    decision = board.board.decide(
+        board.board.principal("fin@example.com"), item["id"], "approved", "Fine", now=LATER
     )
     assert decision["item"]["state"] == "closed"
-    [grant] = board.access_requests("revenue")
+    [grant] = board.board.access_requests("revenue")
     assert grant["expires_at"] == LATER + timedelta(days=365)
     assert grant["reassess_at"] == LATER + timedelta(days=90)
 
 
 def test_illegal_moves_are_refused_naming_what_is_allowed(board):
-    chair = board.principal("chair@example.com")
+    chair = board.board.principal("chair@example.com")
     item = owner_blocker(board)
     with pytest.raises(IllegalMove, match="cannot unagenda an item that is open"):
-        board.set_agenda(chair, item["id"], on=False)
-    board.decide(chair, item["id"], "deferred", "Next meeting", now=NOW)
+        board.board.set_agenda(chair, item["id"], on=False)
+    board.board.decide(chair, item["id"], "deferred", "Next meeting", now=NOW)
     with pytest.raises(IllegalMove, match="cannot agenda an item that is decided"):
-        board.set_agenda(chair, item["id"])
-    board.reopen(chair, item["id"], "Back for the December meeting", now=LATER)
-    board.set_agenda(chair, item["id"], now=LATER)
-    board.decide(chair, item["id"], "changes_requested", "Name an owner by Friday", now=LATER)
-    board.close_item(chair, item["id"], "Owner named in the descriptor", now=LATER)
+        board.board.set_agenda(chair, item["id"])
+    board.board.reopen(chair, item["id"], "Back for the December meeting", now=LATER)
+    board.board.set_agenda(chair, item["id"], now=LATER)
+    board.board.decide(chair, item["id"], "changes_requested", "Name an owner by Friday", now=LATER)
+    board.board.close_item(chair, item["id"], "Owner named in the descriptor", now=LATER)
     with pytest.raises(IllegalMove, match="cannot comment an item that is closed"):
-        board.comment(chair, item["id"], "too late")
-    detail = board.item_detail(item["id"], now=LATER)
+        board.board.comment(chair, item["id"], "too late")
+    detail = board.board.item_detail(item["id"], now=LATER)
     assert [e["action"] for e in detail["events"]] == [
         "opened",
         "decide",
@@ -224,11 +236,14 @@ def test_illegal_moves_are_refused_naming_what_is_allowed(board):
 
 
 def test_a_stale_version_is_a_conflict_naming_who_changed_the_item(board):
-    chair, sec = board.principal("chair@example.com"), board.principal("sec@example.com")
+    chair, sec = (
+        board.board.principal("chair@example.com"),
+        board.board.principal("sec@example.com"),
+    )
     item = owner_blocker(board)
-    board.set_agenda(chair, item["id"], expected_version=item["version"], now=NOW)
+    board.board.set_agenda(chair, item["id"], expected_version=item["version"], now=NOW)
     with pytest.raises(Conflict, match=r"version 1, now 2, on agenda: agenda by chair@example.com"):
-        board.decide(sec, item["id"], "deferred", "Later", expected_version=item["version"])
+        board.board.decide(sec, item["id"], "deferred", "Later", expected_version=item["version"])
 
 
 def test_two_people_deciding_at_once_one_wins_the_other_gets_a_conflict(board):
@@ -237,10 +252,10 @@ def test_two_people_deciding_at_once_one_wins_the_other_gets_a_conflict(board):
     outcomes: dict[str, object] = {}
 
     def decide(email: str, outcome: str) -> None:
-        who = board.principal(email)
+        who = board.board.principal(email)
         start.wait()
         try:
-            outcomes[email] = board.decide(
+            outcomes[email] = board.board.decide(
                 who,
                 item["id"],
                 outcome,
@@ -263,9 +278,9 @@ def test_two_people_deciding_at_once_one_wins_the_other_gets_a_conflict(board):
     assert len(won) == 1 and len(lost) == 1
     assert isinstance(lost[0], Conflict), lost[0]
     assert "reload it and try again" in str(lost[0])
-    detail = board.item_detail(item["id"])
+    detail = board.board.item_detail(item["id"])
     assert len(detail["decisions"]) == 1 and detail["version"] == 2
-    assert board.verify_log().ok
+    assert board.ledger.verify().ok
 
 
 def test_a_changed_global_policy_file_opens_an_item_and_is_logged(board, tmp_path):
@@ -275,11 +290,11 @@ def test_a_changed_global_policy_file_opens_an_item_and_is_logged(board, tmp_pat
             "size(facts.product.description) >= 20", "size(facts.product.description) >= 40"
         )
     )
-    report = board.evaluate(LATER)
+    report = board.evaluation.evaluate(LATER)
     [item] = [i for i in report.review.opened if i["kind"] == "policy_change"]
     assert item["title"] == "Global policy file global/discoverable.yaml changed"
     assert report.review.policy_changes == ["global/discoverable.yaml"]
-    assert [e.action for e in board.log_entries(subject="policy_rules")] == [
+    assert [e.action for e in board.ledger.entries(subject="policy_rules")] == [
         "policy.baseline",
         "policy.changed",
     ]
@@ -291,7 +306,7 @@ def test_a_changed_global_policy_file_opens_an_item_and_is_logged(board, tmp_pat
         .read_text()
         .replace("id: ", "id: sales.")
     )
-    assert board.sync_queue(LATER).policy_changes == []
+    assert board.board.sync_queue(LATER).policy_changes == []
 
 
 def test_a_breaking_contract_version_opens_an_item(board, tmp_path):
@@ -302,12 +317,12 @@ def test_a_breaking_contract_version_opens_an_item(board, tmp_path):
         c for c in document["schema"][0]["properties"] if c["name"] != "customer_email"
     ]
     contract.write_text(yaml.safe_dump(document))
-    board.register([tmp_path / "mesh"])
-    report = board.sync_queue(LATER)
+    board.registration.register([tmp_path / "mesh"])
+    report = board.board.sync_queue(LATER)
     [item] = report.opened
     assert item["kind"] == "contract_change" and item["product_id"] == "orders"
     assert item["summary"] == "column orders.customer_email removed"
-    assert board.sync_queue(LATER).opened == []  # asked once
+    assert board.board.sync_queue(LATER).opened == []  # asked once
 
 
 def test_a_product_registered_after_go_live_asks_for_acceptance(board, tmp_path):
@@ -318,46 +333,49 @@ def test_a_product_registered_after_go_live_asks_for_acceptance(board, tmp_path)
         .replace("id: revenue", "id: refunds")
         .replace("name: Revenue", "name: Refunds")
     )
-    board.register([tmp_path / "mesh"])
+    board.registration.register([tmp_path / "mesh"])
     assert ("meshgov", "product.registered") in actions(board, "product:refunds")
-    report = board.evaluate(LATER)
+    report = board.evaluation.evaluate(LATER)
     [item] = [i for i in report.review.opened if i["kind"] == "acceptance"]
     assert item["product_id"] == "refunds" and "registered after go-live" in item["summary"]
-    decision = board.decide(
-        board.principal("chair@example.com"), item["id"], "approved", "Welcome", now=LATER
+    decision = board.board.decide(
+        board.board.principal("chair@example.com"), item["id"], "approved", "Welcome", now=LATER
     )
     assert decision["item"]["state"] == "closed"
-    assert not [i for i in board.sync_queue(LATER).opened if i["kind"] == "acceptance"]
+    assert not [i for i in board.board.sync_queue(LATER).opened if i["kind"] == "acceptance"]
 
 
 def test_withdrawing_a_request_is_for_the_requester(board):
-    fin = board.principal("fin@example.com")
-    item = board.request_waiver(
+    fin = board.board.principal("fin@example.com")
+    item = board.board.request_waiver(
         fin, "revenue", "owner-present", "x", NOW + timedelta(days=9), now=NOW
     )
     with pytest.raises(PermissionDenied):
-        board.withdraw(board.principal("ana@example.com"), item["id"])
-    board.withdraw(fin, item["id"], "hired an owner")
-    assert board.waivers("revenue")[0]["status"] == "withdrawn"
+        board.board.withdraw(board.board.principal("ana@example.com"), item["id"])
+    board.board.withdraw(fin, item["id"], "hired an owner")
+    assert board.board.waivers("revenue")[0]["status"] == "withdrawn"
     assert (
-        board.item_detail(item["id"])["close_reason"]
+        board.board.item_detail(item["id"])["close_reason"]
         == "withdrawn by fin@example.com: hired an owner"
     )
 
 
 def test_minutes_and_agenda_come_from_the_store(board):
-    chair, sec = board.principal("chair@example.com"), board.principal("sec@example.com")
+    chair, sec = (
+        board.board.principal("chair@example.com"),
+        board.board.principal("sec@example.com"),
+    )
     item = owner_blocker(board)
-    board.set_agenda(chair, item["id"], now=NOW)
-    agenda = board.board_agenda("md", now=NOW)
+    board.board.set_agenda(chair, item["id"], now=NOW)
+    agenda = board.reports.agenda("md", now=NOW)
     assert "revenue: owner-present fails" in agenda and "1 item" in agenda
-    board.decide(sec, item["id"], "changes_requested", "Name an owner <b>now</b>", now=LATER)
-    minutes = board.board_minutes(date(2026, 11, 1), "html", now=LATER)
+    board.board.decide(sec, item["id"], "changes_requested", "Name an owner <b>now</b>", now=LATER)
+    minutes = board.reports.minutes(date(2026, 11, 1), "html", now=LATER)
     assert "GDR-0001" in minutes and "sec@example.com" in minutes
     assert "Name an owner &lt;b&gt;now&lt;/b&gt;" in minutes
-    seq, digest = board.verify_log().head_seq, board.verify_log().head_hash
+    seq, digest = board.ledger.verify().head_seq, board.ledger.verify().head_hash
     assert f"--anchor {seq}:{digest}" in minutes
-    assert "No decisions since 2026-12-01" in board.board_minutes(
+    assert "No decisions since 2026-12-01" in board.reports.minutes(
         date(2026, 12, 1), "md", now=LATER
     )
 
@@ -366,9 +384,9 @@ def test_an_identity_without_a_role_can_do_nothing(board, tmp_path):
     from tests.board.conftest import ROLES, make_service
 
     strict = make_service(tmp_path, board.store, {"roles": {**ROLES, "default": "none"}})
-    nobody = strict.principal("stranger@example.com")
+    nobody = strict.board.principal("stranger@example.com")
     with pytest.raises(PermissionDenied, match="no role"):
-        strict.request_access(nobody, "orders", "orders-daily", "curious")
+        strict.board.request_access(nobody, "orders", "orders-daily", "curious")
 
 
 def test_a_blocker_opening_notifies_the_webhook(store, tmp_path):
@@ -401,8 +419,8 @@ def test_a_blocker_opening_notifies_the_webhook(store, tmp_path):
         service = make_service(
             tmp_path, store, {"notifications": {"webhook": {"url": url, "kinds": ["blocker"]}}}
         )
-        service.register([tmp_path / "mesh"])
-        report = service.evaluate(NOW)
+        service.registration.register([tmp_path / "mesh"])
+        report = service.evaluation.evaluate(NOW)
     finally:
         server.shutdown()
     blockers = [i for i in report.review.opened if i["kind"] == "blocker"]

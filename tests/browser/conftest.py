@@ -139,7 +139,7 @@ def _identities(workspace: Path) -> tuple[str, str]:
     try:
         settings = service.workspace.settings
         choices = [str(e).lower() for e in settings["app"]["dev_identities"]]
-        roles = {email: service.principal(email).roles for email in choices}
+        roles = {email: service.board.principal(email).roles for email in choices}
     finally:
         service.store.dispose()
     consumer = next(e for e, r in roles.items() if r == {"consumer"})

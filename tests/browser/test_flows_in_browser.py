@@ -170,7 +170,7 @@ def test_board_member_puts_an_item_on_the_agenda_and_decides_it(
     with store_of(flow_mesh) as store:
         item = next(
             i
-            for i in store.queue(product_id="artist-payments", kind="budget_exhausted")
+            for i in store.board.queue(product_id="artist-payments", kind="budget_exhausted")
             if i["state"] == "open"
         )
     item_id, title = item["id"], item["title"]
@@ -191,7 +191,7 @@ def test_board_member_puts_an_item_on_the_agenda_and_decides_it(
     main.get_by_role("button", name="Take off agenda").wait_for()
     assert_no_exception(page, "flow-board-on-agenda")
     with store_of(flow_mesh) as store:
-        assert store.item_detail(item_id)["state"] == "on_agenda"
+        assert store.board.item_detail(item_id)["state"] == "on_agenda"
 
     form = main.locator(FORM, has_text=f"Decide #{item_id}")
     choose(page, form, "Outcome", "Request changes")
@@ -201,8 +201,8 @@ def test_board_member_puts_an_item_on_the_agenda_and_decides_it(
     assert_no_exception(page, "flow-board-decided")
 
     with store_of(flow_mesh) as store:
-        detail = store.item_detail(item_id)
-        minutes = store.board_minutes(datetime.now(UTC).date())
+        detail = store.board.item_detail(item_id)
+        minutes = store.reports.minutes(datetime.now(UTC).date())
     assert (detail["state"], detail["outcome"]) == ("decided", "changes_requested")
     [decision] = detail["decisions"]
     assert decision["record_id"] == record_id
@@ -220,8 +220,10 @@ def test_board_member_puts_an_item_on_the_agenda_and_decides_it(
 def test_domain_owner_requests_a_waiver(page: Page, flow_mesh: FlowMesh) -> None:
     with store_of(flow_mesh) as store:
         own_products = [p["id"] for p in store.products(domain="users")]
-        policy = next(p for p in store.policy_pack().policies if p.id == "description-present")
-        before = {w["id"] for w in store.waivers()}
+        policy = next(
+            p for p in store.evaluation.policy_pack().policies if p.id == "description-present"
+        )
+        before = {w["id"] for w in store.board.waivers()}
     product = own_products[0]
     reason = "The description is being rewritten with legal; it lands with the next release."
     until = datetime.now(UTC).date() + timedelta(days=45)
@@ -252,8 +254,8 @@ def test_domain_owner_requests_a_waiver(page: Page, flow_mesh: FlowMesh) -> None
     assert parse_qs(urlsplit(page.url).query)["tab"] == ["Requests"]
 
     with store_of(flow_mesh) as store:
-        [waiver] = [w for w in store.waivers(product) if w["id"] not in before]
-        item = store.item_detail(item_id)
+        [waiver] = [w for w in store.board.waivers(product) if w["id"] not in before]
+        item = store.board.item_detail(item_id)
     assert (waiver["policy_id"], waiver["status"], waiver["reason"]) == (
         policy.id,
         "requested",
@@ -283,7 +285,7 @@ def test_consumer_finds_a_product_and_requests_access(page: Page, flow_mesh: Flo
     product = "user-profiles"
     with store_of(flow_mesh) as store:
         [brief] = [p for p in store.products() if p["id"] == product]
-        before = {r["id"] for r in store.access_requests(product)}
+        before = {r["id"] for r in store.board.access_requests(product)}
     ports = [p["name"] for p in brief["ports"] if p["kind"] == "output"]
     port = ports[-1]
     purpose = "Support tooling: show an agent the customer's recent profile changes."
@@ -330,8 +332,8 @@ def test_consumer_finds_a_product_and_requests_access(page: Page, flow_mesh: Flo
     assert_no_exception(product_page, "flow-consumer-access-requested")
 
     with store_of(flow_mesh) as store:
-        [request] = [r for r in store.access_requests(product) if r["id"] not in before]
-        item = store.item_detail(item_id)
+        [request] = [r for r in store.board.access_requests(product) if r["id"] not in before]
+        item = store.board.item_detail(item_id)
     assert (request["requester"], request["port"], request["purpose"], request["status"]) == (
         CONSUMER,
         port,

@@ -29,13 +29,13 @@ def test_the_corpus_is_broad():
 def test_every_bad_file_is_accounted_for(
     service, mesh_dir, collector, gx_validation_json, tmp_path
 ):
-    service.register([mesh_dir])
+    service.registration.register([mesh_dir])
     expected = json.loads((CORPUS / collector / "EXPECTED.json").read_text())
     batch = tmp_path / collector
     shutil.copytree(CORPUS / collector, batch)
     (batch / "EXPECTED.json").unlink()
     # Collect every file, whatever its suffix, as one source: nothing may crash the run.
-    report = service.collect(collector, [str(batch / name) for name in sorted(expected)])
+    report = service.collection.collect(collector, [str(batch / name) for name in sorted(expected)])
     assert report.sources and all(s.error is None for s in report.sources), [
         s.error for s in report.sources
     ]
@@ -48,16 +48,16 @@ def test_every_bad_file_is_accounted_for(
         if want.get("reason_contains"):
             assert want["reason_contains"] in (got.reason or ""), (name, got.reason)
     # and a valid file next to the bad ones lands in full
-    good = service.collect("great_expectations", [gx_validation_json], "orders")
+    good = service.collection.collect("great_expectations", [gx_validation_json], "orders")
     assert good.ok and good.records_new == 4
 
 
 def test_a_50_mb_file_is_read_without_trouble(service, mesh_dir, gx_validation_json, tmp_path):
-    service.register([mesh_dir])
+    service.registration.register([mesh_dir])
     document = json.loads(gx_validation_json.read_text())
     document["results"][0]["result"]["partial_unexpected_list"] = ["x" * 1000] * 55_000
     big = tmp_path / "big.json"
     big.write_text(json.dumps(document))
     assert big.stat().st_size > 50 * 1024 * 1024
-    report = service.collect("great_expectations", [big], "orders")
+    report = service.collection.collect("great_expectations", [big], "orders")
     assert report.ok and report.records_new == 4

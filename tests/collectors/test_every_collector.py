@@ -129,7 +129,7 @@ def workspace(tmp_path: Path, store, mesh_dir: Path, gx_validation_json: Path) -
         descriptor.write_text(yaml.safe_dump(document))
     (tmp_path / "meshgov.yaml").write_text(yaml.safe_dump(settings))
     service = MeshgovService(Workspace(root=tmp_path, db_url=store.url, settings=settings), store)
-    assert service.register([mesh]).ok
+    assert service.registration.register([mesh]).ok
     return service
 
 
@@ -151,7 +151,7 @@ def dump(service: MeshgovService) -> dict[str, list]:
 
 
 def test_three_collections_give_the_same_store(workspace):
-    first = workspace.collect_configured()
+    first = workspace.collection.collect_configured()
     assert all(s.error is None for s in first.sources), [s.error for s in first.sources]
     state = dump(workspace)
     assert all(state[t.name] for t in TABLES), [t for t, v in state.items() if not v]
@@ -162,7 +162,7 @@ def test_three_collections_give_the_same_store(workspace):
     }
     refused = {o.path for s in first.sources for o in s.outcomes if o.status == "refused"}
     for _ in range(2):
-        again = workspace.collect_configured()
+        again = workspace.collection.collect_configured()
         assert again.records_new == 0
         statuses = {o.path: o.status for s in again.sources for o in s.outcomes}
         # what could not be read is tried (and reported) again; the rest is not even opened
@@ -175,11 +175,11 @@ def test_three_collections_give_the_same_store(workspace):
 
 
 def test_only_the_changed_file_is_read_again(workspace):
-    workspace.collect_configured()
+    workspace.collection.collect_configured()
     samples = workspace.workspace.root / "evidence" / "sli" / "samples.jsonl"
     extra = {**SLI_LINES[1], "time": "2026-11-22T06:00:00Z"}
     samples.write_text(samples.read_text() + json.dumps(extra) + "\n")
-    report = workspace.collect_configured()
+    report = workspace.collection.collect_configured()
     read = [o.path for s in report.sources for o in s.outcomes if o.status == "ok"]
     assert read == [str(samples)]
     assert report.records_new == 1

@@ -87,7 +87,7 @@ def collect(service, url: str, **options):
 
 @pytest.fixture
 def registered(service, mesh_dir):
-    assert service.register([mesh_dir]).ok
+    assert service.registration.register([mesh_dir]).ok
     return service
 
 

@@ -41,7 +41,7 @@ def test_three_shards_at_once_collect_everything_exactly_once(
     (tmp_path / "meshgov.yaml").write_text(yaml.safe_dump(settings))
     service = MeshgovService(Workspace(root=tmp_path, db_url=pg_url, settings=settings))
     service.init()
-    assert service.register([mesh_dir]).ok
+    assert service.registration.register([mesh_dir]).ok
 
     env = {**os.environ, "MESHGOV_WORKSPACE": str(tmp_path), "MESHGOV_DB_URL": pg_url}
     shards = [

@@ -49,15 +49,15 @@ def test_the_worker_writes_what_this_process_writes(workspace, tmp_path):  # noq
     gx = tmp_path / "evidence" / "gx"
     many_gx_files(gx, json.loads((gx / "orders.json").read_text()), 60)
     root = workspace.workspace.root
-    piped = run_sources(workspace.store, workspace.sources(), base=root, pipeline=True)
+    piped = run_sources(workspace.store, workspace.collection.sources(), base=root, pipeline=True)
 
     other = Store(f"sqlite:///{tmp_path / 'plain' / 'meshgov.db'}")
     other.init()
     plain_service = MeshgovService(
         Workspace(root=root, db_url=other.url, settings=workspace.workspace.settings), other
     )
-    assert plain_service.register([tmp_path / "mesh"]).ok
-    plain = run_sources(other, plain_service.sources(), base=root, pipeline=False)
+    assert plain_service.registration.register([tmp_path / "mesh"]).ok
+    plain = run_sources(other, plain_service.collection.sources(), base=root, pipeline=False)
 
     assert dump(workspace) == dump(plain_service)
     assert outcomes(piped) == outcomes(plain)
@@ -65,7 +65,7 @@ def test_the_worker_writes_what_this_process_writes(workspace, tmp_path):  # noq
     assert statuses["broken.json"] == "refused" and statuses["run-059.json"] == "ok"
     assert piped.records_new == plain.records_new > 60 * 5
 
-    again = run_sources(workspace.store, workspace.sources(), base=root, pipeline=True)
+    again = run_sources(workspace.store, workspace.collection.sources(), base=root, pipeline=True)
     assert again.records_new == 0
     assert dump(workspace) == dump(plain_service)
     other.dispose()

@@ -67,10 +67,10 @@ def test_every_built_in_is_registered_through_the_entry_point_group():
 
 def test_a_plugin_collects_like_a_built_in(plugins, service, mesh_dir, tmp_path):
     assert "heartbeat" in available_collectors()
-    service.register([mesh_dir])
+    service.registration.register([mesh_dir])
     beat = tmp_path / "orders.beat"
     beat.write_text("orders\n")
-    report = service.collect("heartbeat", [beat])
+    report = service.collection.collect("heartbeat", [beat])
     assert report.ok and report.records_new == 1
     with service.store.read() as connection:
         [sample] = connection.execute(select(sli_samples)).all()

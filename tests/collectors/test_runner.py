@@ -45,13 +45,13 @@ def only(report):
 
 @pytest.fixture
 def registered(service, mesh_dir):
-    assert service.register([mesh_dir]).ok
+    assert service.registration.register([mesh_dir]).ok
     return service
 
 
 def test_collects_a_gx_file_context_store_and_again_changes_nothing(registered, gx_project):
     service = registered
-    first = only(service.collect("great_expectations", [gx_project], "orders"))
+    first = only(service.collection.collect("great_expectations", [gx_project], "orders"))
     # two checkpoint runs × four expectations, from the store layout GX wrote
     assert first.ok and first.records_new == 8
     statuses = {Path(o.path).relative_to(gx_project).parts[0]: o.status for o in first.outcomes}
@@ -66,7 +66,7 @@ def test_collects_a_gx_file_context_store_and_again_changes_nothing(registered, 
     before = snapshot(service.store)
 
     for _ in range(2):
-        again = only(service.collect("great_expectations", [gx_project], "orders"))
+        again = only(service.collection.collect("great_expectations", [gx_project], "orders"))
         assert again.ok and again.records_new == 0 and again.records_read == 0
         assert again.count("unchanged") == 5  # watermarks: not even opened
     assert snapshot(service.store) == before
@@ -81,27 +81,31 @@ def test_a_touched_file_is_reread_only_if_its_content_changed(
     folder.mkdir()
     for name in ("a.json", "b.json"):
         shutil.copy(gx_validation_json, folder / name)
-    assert only(service.collect("great_expectations", [folder], "orders")).records_new == 4
+    assert (
+        only(service.collection.collect("great_expectations", [folder], "orders")).records_new == 4
+    )
 
     os.utime(folder / "a.json", ns=(1, 1))  # touched, same bytes
-    touched = only(service.collect("great_expectations", [folder], "orders"))
+    touched = only(service.collection.collect("great_expectations", [folder], "orders"))
     assert touched.count("unchanged") == 2 and touched.records_read == 0
 
     changed = (
         (folder / "b.json").read_text().replace('"unexpected_count": 2', '"unexpected_count": 3')
     )
     (folder / "b.json").write_text(changed)
-    reread = only(service.collect("great_expectations", [folder], "orders"))
+    reread = only(service.collection.collect("great_expectations", [folder], "orders"))
     assert [o.status for o in reread.outcomes] == ["unchanged", "ok"]
     assert reread.records_read == 4  # only b.json was parsed
 
 
 def test_same_evidence_under_another_name_is_not_doubled(registered, gx_project, tmp_path):
     service = registered
-    service.collect("great_expectations", [gx_project], "orders")
+    service.collection.collect("great_expectations", [gx_project], "orders")
     copy = tmp_path / "copy"
     shutil.copytree(gx_project, copy)
-    report = only(service.collect("great_expectations", [copy / "uncommitted"], "orders"))
+    report = only(
+        service.collection.collect("great_expectations", [copy / "uncommitted"], "orders")
+    )
     assert report.ok and report.records_read == 8 and report.records_new == 0
 
 
@@ -116,7 +120,7 @@ def test_a_bad_file_is_refused_with_its_reason_and_the_rest_lands(
     (batch / "c_other_tool.json").write_text('{"elapsed_time": 1.2, "results": "dbt"}')
     (batch / "notes.txt").write_text("not evidence, not a .json file")
 
-    report = service.collect("great_expectations", [batch], "orders")
+    report = service.collection.collect("great_expectations", [batch], "orders")
     source = only(report)
 
     assert not report.ok
@@ -133,7 +137,7 @@ def test_a_bad_file_is_refused_with_its_reason_and_the_rest_lands(
 
 
 def test_a_missing_path_is_a_refusal_not_a_crash(registered, tmp_path):
-    report = registered.collect("great_expectations", [tmp_path / "nope.json"], "orders")
+    report = registered.collection.collect("great_expectations", [tmp_path / "nope.json"], "orders")
     assert [(o.status, o.reason) for o in only(report).outcomes] == [
         ("refused", "no such file or folder")
     ]
@@ -142,7 +146,7 @@ def test_a_missing_path_is_a_refusal_not_a_crash(registered, tmp_path):
 
 
 def test_unattributed_evidence_is_kept_and_counted(registered, gx_validation_json):
-    report = registered.collect("great_expectations", [gx_validation_json])
+    report = registered.collection.collect("great_expectations", [gx_validation_json])
     assert report.ok and report.records_new == 4
     with registered.store.read() as connection:
         unattributed = connection.scalar(
@@ -155,14 +159,14 @@ def test_unattributed_evidence_is_kept_and_counted(registered, gx_validation_jso
 
 def test_collecting_for_an_unregistered_product_is_refused_up_front(registered, gx_project):
     with pytest.raises(UnknownProduct, match="no product 'ghost' is registered"):
-        registered.collect("great_expectations", [gx_project], "ghost")
+        registered.collection.collect("great_expectations", [gx_project], "ghost")
     assert count(registered.store, collector_runs) == 0
 
 
 def test_daily_rollup_matches_the_raw_results(registered, gx_project, gx_validation_json):
-    registered.collect("great_expectations", [gx_project], "orders")
-    registered.collect("great_expectations", [gx_validation_json], "orders")
-    registered.collect("great_expectations", [gx_project], "orders")
+    registered.collection.collect("great_expectations", [gx_project], "orders")
+    registered.collection.collect("great_expectations", [gx_validation_json], "orders")
+    registered.collection.collect("great_expectations", [gx_project], "orders")
     with registered.store.read() as connection:
         raw = sorted(
             (r.product_id, r.run_time.date(), r.success)
@@ -227,7 +231,7 @@ def test_a_file_the_store_refuses_costs_only_that_file(registered, gx_validation
     shutil.copy(gx_validation_json, batch / "c.json")
     (batch / "c.json").write_text(gx_validation_json.read_text().replace("orders_suite", "other"))
 
-    report = service.collect("great_expectations", [batch], "orders")
+    report = service.collection.collect("great_expectations", [batch], "orders")
     statuses = {Path(o.path).name: (o.status, o.reason or "") for o in only(report).outcomes}
     if service.store.backend == "postgresql":
         assert statuses["b_nul.json"][0] == "refused"

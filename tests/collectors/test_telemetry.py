@@ -41,13 +41,13 @@ def test_a_run_has_spans_per_source_and_file_and_counts_what_it_did(
     telemetry, service, mesh_dir, gx_validation_json, tmp_path
 ):
     spans, reader = telemetry
-    service.register([mesh_dir])
+    service.registration.register([mesh_dir])
     batch = tmp_path / "batch"
     batch.mkdir()
     shutil.copy(gx_validation_json, batch / "good.json")
     (batch / "bad.json").write_text("{")
 
-    report = service.collect("great_expectations", [batch], "orders")
+    report = service.collection.collect("great_expectations", [batch], "orders")
 
     finished = spans.get_finished_spans()
     names = [span.name for span in finished]
@@ -69,7 +69,9 @@ def test_a_run_has_spans_per_source_and_file_and_counts_what_it_did(
 
 def test_an_unreadable_source_marks_its_span_as_an_error(telemetry, service):
     spans, reader = telemetry
-    service.collect("great_expectations", ["http://127.0.0.1:9/nothing"], options={"retries": 0})
+    service.collection.collect(
+        "great_expectations", ["http://127.0.0.1:9/nothing"], options={"retries": 0}
+    )
     [source] = [s for s in spans.get_finished_spans() if s.name == "meshgov.collect.source"]
     assert source.status.status_code.name == "ERROR"
     assert "cannot connect" in source.status.description

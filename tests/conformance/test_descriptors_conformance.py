@@ -29,7 +29,7 @@ def product(path: Path, warnings: list[str] | None = None):
 
 def test_odps_1_0_team_object_registers_with_its_odcs_3_1_contract(service):
     """The issue's case: both files use `team: {name, members}`; nothing is refused."""
-    report = service.register(
+    report = service.registration.register(
         [
             ODPS / "v1_0" / "rentals-team-object.odps.yaml",
             ODPS / "contracts" / "rentals.odcs.yaml",

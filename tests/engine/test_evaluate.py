@@ -12,9 +12,10 @@ import pytest
 from typer.testing import CliRunner
 
 from governance.cli import app
-from governance.engine.scoring import DIMENSIONS
+from governance.model.vocabulary import SCORE_DIMENSIONS as DIMENSIONS
 from governance.service import MeshgovService
 from governance.store.read import judgements
+from governance.store.write.judgements import add_waiver
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "mesh"
 
@@ -144,7 +145,7 @@ def test_an_approved_waiver_counts_only_until_it_expires(cli, tmp_path: Path) ->
             ("orders", now + timedelta(days=30)),
             ("revenue", now - timedelta(days=1)),
         ):
-            judgements.add_waiver(
+            add_waiver(
                 connection,
                 {
                     "policy_id": "quality-checks-present",
@@ -175,4 +176,4 @@ def test_backfill_writes_one_snapshot_per_past_day_and_leaves_the_queue_alone(cl
     assert days == ["2026-11-17", "2026-11-18", "2026-11-19", "2026-11-20"]
     opened = json.loads(result.output)["review"]["opened"]
     # Only the present evaluation ran the triggers: each item was opened once.
-    assert len(opened) == len({i["item_key"] for i in service.queue(now=datetime.now(UTC))})
+    assert len(opened) == len({i["item_key"] for i in service.board.queue(now=datetime.now(UTC))})

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from governance.engine import facts_schema
-from governance.engine.facts import DIMENSIONS, build_facts, read_evidence
+from governance.engine.facts import build_facts
 from governance.engine.facts_schema import (
     DIMENSION,
     FIELDS,
@@ -27,7 +27,9 @@ from governance.engine.facts_schema import (
 )
 from governance.engine.policies import load_pack
 from governance.engine.sli import attach_slos
+from governance.model.vocabulary import CHECK_DIMENSIONS as DIMENSIONS
 from governance.service import MeshgovService
+from governance.store.read.fact_queries import read_evidence
 from governance.store.read.judgements import latest_facts
 
 REPO = Path(__file__).resolve().parents[2]

@@ -10,7 +10,6 @@ import cel
 import pytest
 import yaml
 
-from governance.engine import policies as engine
 from governance.engine.facts import _waiver
 from governance.engine.policies import (
     Policy,
@@ -21,6 +20,7 @@ from governance.engine.policies import (
     load_file,
     load_pack,
 )
+from governance.model.results import PolicyResult
 from tests.engine.facts_builder import (
     NOW,
     TODAY,
@@ -68,7 +68,7 @@ def compile_one(tmp_path: Path, relative: str = "global/p.yaml", **fields: Any) 
     return found[0]
 
 
-def outcome_of(policy: Policy, facts: dict[str, Any], today: date = TODAY) -> engine.PolicyResult:
+def outcome_of(policy: Policy, facts: dict[str, Any], today: date = TODAY) -> PolicyResult:
     (result,) = evaluate_product([policy], facts, today)
     return result
 

@@ -8,9 +8,11 @@ from typing import Any
 
 import pytest
 
-from governance.engine.facts import Evidence, build_facts
-from governance.engine.policies import QUALITY_ATTRIBUTES, evaluate_product, load_pack
+from governance.engine.facts import build_facts
+from governance.engine.policies import evaluate_product, load_pack
 from governance.engine.sli import attach_slos
+from governance.model.evidence import Evidence
+from governance.model.vocabulary import QUALITY_ATTRIBUTES
 from tests.engine.facts_builder import (
     NOW,
     TODAY,

@@ -9,8 +9,6 @@ import pytest
 from governance.engine.review import (
     KINDS,
     MOVES,
-    OUTCOMES,
-    STATES,
     ItemSpec,
     closes_on_decision,
     due_at,
@@ -18,7 +16,6 @@ from governance.engine.review import (
     priority,
 )
 from governance.engine.triggers import (
-    ContractVersion,
     TriggerInputs,
     breaking_changes,
     desired_items,
@@ -26,6 +23,9 @@ from governance.engine.triggers import (
     version_key,
 )
 from governance.errors import IllegalMove
+from governance.model.records import ContractVersion
+from governance.model.vocabulary import DECISION_OUTCOMES as OUTCOMES
+from governance.model.vocabulary import ITEM_STATES as STATES
 
 NOW = datetime(2026, 11, 24, 12, tzinfo=UTC)
 

@@ -7,8 +7,10 @@ from typing import Any
 
 import pytest
 
-from governance.engine.policies import PolicyResult, evaluate_product, load_pack
-from governance.engine.scoring import DIMENSIONS, ScoringConfig, grade, score_product, trust_level
+from governance.engine.policies import evaluate_product, load_pack
+from governance.engine.scoring import ScoringConfig, grade, score_product, trust_level
+from governance.model.results import PolicyResult
+from governance.model.vocabulary import SCORE_DIMENSIONS as DIMENSIONS
 from tests.engine.facts_builder import (
     TODAY,
     healthy_facts,

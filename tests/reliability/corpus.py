@@ -97,7 +97,7 @@ def registered_workspace(root: Path, url: str, mesh_dir: Path, settings: dict) -
             descriptor.write_text(yaml.safe_dump(document))
     service = MeshgovService(Workspace(root=root, db_url=url, settings=settings))
     service.init()
-    assert service.register([mesh]).ok
+    assert service.registration.register([mesh]).ok
     return service
 
 

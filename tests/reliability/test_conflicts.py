@@ -12,8 +12,8 @@ from tests.board.conftest import NOW, board  # noqa: F401 (fixture)
 
 
 def test_two_board_members_approving_one_waiver_at_once(board, tmp_path):  # noqa: F811
-    fin = board.principal("fin@example.com")
-    item = board.request_waiver(
+    fin = board.board.principal("fin@example.com")
+    item = board.board.request_waiver(
         fin, "revenue", "owner-present", "Owner starts in January", NOW + timedelta(days=40)
     )
     env = {
@@ -51,8 +51,8 @@ def test_two_board_members_approving_one_waiver_at_once(board, tmp_path):  # noq
     assert codes == [0, 4], results
     loser = next(output for code, output in results if code == 4)
     assert "conflict:" in loser and "reload it and try again" in loser
-    detail = board.item_detail(item["id"])
+    detail = board.board.item_detail(item["id"])
     assert len(detail["decisions"]) == 1
-    [waiver] = board.waivers("revenue")
+    [waiver] = board.board.waivers("revenue")
     assert waiver["status"] == "approved" and waiver["decision_id"] == "GDR-0001"
-    assert board.verify_log().ok
+    assert board.ledger.verify().ok

@@ -187,5 +187,5 @@ def test_an_evaluate_killed_at_any_moment_never_shows_half_a_snapshot(
             assert snapshots == facts == products, (snapshots, facts, products)
             # Every evaluation row that exists is a complete one.
             assert connection.scalar(select(func.count()).select_from(evaluations)) >= 1
-    assert service.verify_log().ok
+    assert service.ledger.verify().ok
     service.store.dispose()

@@ -195,7 +195,7 @@ def test_product_page_for_artist_payments(overview: AppTest, demo_service: Meshg
     # The page shows the engine's figure. The story's exact figure moves a little with the
     # calendar (each night's draws are seeded by its date, so that old nights never change
     # when the demo is rebuilt): 67.5 on 2026-12-08, 67.6 on 2026-12-07; the story is a C.
-    judged = demo_service.explain("artist-payments")["score"]["score"]
+    judged = demo_service.evaluation.explain("artist-payments")["score"]["score"]
     assert metric(at, "Health score") == f"{judged:.1f}" and metric(at, "Grade") == "C"
     assert 60 <= judged < 75
     policies = next(df.value for df in at.dataframe if "policy_id" in df.value.columns)

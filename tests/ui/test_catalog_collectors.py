@@ -140,7 +140,7 @@ def test_descriptions_are_shown_as_table_text_never_markdown(catalog: AppTest, d
 
 
 def test_not_evaluated_products_never_look_healthy(service: MeshgovService, mesh_dir: Path):
-    assert service.register([mesh_dir]).ok
+    assert service.registration.register([mesh_dir]).ok
     entries = service.read_model(q.catalog_entries)
     assert {e.id for e in entries} == {"orders", "revenue"}
     assert all(not e.evaluated for e in entries)
@@ -170,7 +170,7 @@ def test_collectors_page_shows_the_last_run_of_every_configured_source(
     collectors: AppTest, demo_service: MeshgovService
 ):
     runs = table(collectors, RUNS)
-    configured = {(s.collector, s.location) for s in demo_service.sources()}
+    configured = {(s.collector, s.location) for s in demo_service.collection.sources()}
     assert set(zip(runs["collector"], runs["source"], strict=True)) == configured
     assert len(runs) == len(configured) and set(runs["status"]) == {"ok"}
     assert not collectors.error  # nothing failed, nothing to shout about
@@ -226,7 +226,7 @@ def test_catalog_entries_read_model(demo_service: MeshgovService):
 
 def test_last_run_per_source_read_model(demo_service: MeshgovService):
     runs = demo_service.read_model(q.last_run_per_source)
-    configured = {(s.collector, s.location) for s in demo_service.sources()}
+    configured = {(s.collector, s.location) for s in demo_service.collection.sources()}
     assert {(r.collector, r.source) for r in runs} == configured
     assert all(r.status == "ok" and r.files_refused == 0 for r in runs)
     # Other tests may collect the shared demo again: its last runs then find files unchanged.
@@ -254,7 +254,7 @@ def test_evidence_freshness_read_model(demo_service: MeshgovService):
 def test_refusals_and_unattributed_evidence(
     service: MeshgovService, mesh_dir: Path, tmp_path: Path
 ):
-    assert service.register([mesh_dir]).ok
+    assert service.registration.register([mesh_dir]).ok
     audit = tmp_path / "audit.jsonl"
     line = {"time": "2026-11-24T03:00:00Z", "action": "download", "read_only": True}
     audit.write_text(
@@ -264,7 +264,7 @@ def test_refusals_and_unattributed_evidence(
         + "\n"
     )
     refused = FIXTURES / "bad_inputs" / "audit_logs" / "pgaudit_unknown_zone.log"
-    service.collect("audit_logs", [audit, refused])
+    service.collection.collect("audit_logs", [audit, refused])
 
     found = {Path(r.path).name: r for r in service.read_model(cq.refusals)}
     assert set(found) == {"audit.jsonl", refused.name}
@@ -280,7 +280,7 @@ def test_refusals_and_unattributed_evidence(
 
     runs = {Path(r.source).name: r for r in service.read_model(q.last_run_per_source)}
     assert runs[refused.name].status == "failed" and runs["audit.jsonl"].status == "partial"
-    shown = source_table(service.sources(), service.read_model(q.last_run_per_source))
+    shown = source_table(service.collection.sources(), service.read_model(q.last_run_per_source))
     assert list(shown["status"][:2]) == ["failed", "partial"]  # what needs someone, first
 
 

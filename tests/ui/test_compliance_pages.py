@@ -86,9 +86,9 @@ def decided_workspace(
     root = copy_demo(demo_workspace, tmp_path_factory.mktemp("decided") / "meshgov-demo")
     service = MeshgovService.open(root)
     now = datetime.now(UTC)
-    waiver = next(w for w in service.waivers() if w["status"] == "requested")
-    chair = service.principal(board_story.BOARD_CHAIR.username)
-    service.decide(
+    waiver = next(w for w in service.board.waivers() if w["status"] == "requested")
+    chair = service.board.principal(board_story.BOARD_CHAIR.username)
+    service.board.decide(
         chair,
         waiver["item_id"],
         "approved",
@@ -96,7 +96,7 @@ def decided_workspace(
         expires_at=now + timedelta(days=20),  # inside the 30-day horizon: flagged
         now=now,
     )
-    service.evaluate(now=now + timedelta(days=1))
+    service.evaluation.evaluate(now=now + timedelta(days=1))
     service.store.dispose()
     return root
 
@@ -112,7 +112,7 @@ def board(demo_workspace: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
 def test_matrix_read_model_has_every_product_and_policy(demo_service: MeshgovService):
     rows = demo_service.read_model(queries.compliance_matrix)
     products = {p["id"]: p["domain_id"] for p in demo_service.products()}
-    policies = {p.id for p in demo_service.policy_pack().policies}
+    policies = {p.id for p in demo_service.evaluation.policy_pack().policies}
     assert len(rows) == len(products) * len(policies)
     assert all(r["domain_id"] == products[r["product_id"]] for r in rows)
     outcome = {(r["product_id"], r["policy_id"]): r["outcome"] for r in rows}
@@ -129,7 +129,7 @@ def test_daily_pass_rate_matches_the_policy_overview(demo_service: MeshgovServic
     daily = demo_service.read_model(queries.policy_pass_rate_by_day)
     newest = max(r["day"] for r in daily)
     today = {r["policy_id"]: r["pass_rate"] for r in daily if r["day"] == newest}
-    overview = {p["policy_id"]: p["pass_rate"] for p in demo_service.policy_overview()}
+    overview = {p["policy_id"]: p["pass_rate"] for p in demo_service.evaluation.policy_overview()}
     assert today == {k: v for k, v in overview.items() if k in today}
     assert len({r["day"] for r in daily}) == len({(r["day"], r["policy_id"]) for r in daily}) / len(
         {r["policy_id"] for r in daily}
@@ -296,7 +296,7 @@ def test_consumer_has_no_compliance_page(demo_workspace: Path, monkeypatch: pyte
     assert "compliance" not in pages and "policies" in pages
     board_pages = registered_pages(app_as(demo_workspace, BOARD, monkeypatch))
     assert "compliance" in board_pages
-    consumer = MeshgovService.open(demo_workspace).principal(CONSUMER)
+    consumer = MeshgovService.open(demo_workspace).board.principal(CONSUMER)
     assert "compliance" not in {p.key for p in visible_pages(consumer, app.PAGES)}
 
 
@@ -325,7 +325,7 @@ def test_policies_page_lists_every_policy_with_pass_rates(
     policies: AppTest, demo_service: MeshgovService
 ):
     table = policy_frame(policies).set_index("policy_id")
-    overview = demo_service.policy_overview()
+    overview = demo_service.evaluation.policy_overview()
     assert len(table) == len(overview) == 26
     for row in overview:
         expected = row["pass_rate"]

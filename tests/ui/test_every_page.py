@@ -29,7 +29,7 @@ STEWARD_ONLY = {"compliance", "collectors"}
 def pages_by_role(demo_workspace: Path) -> dict[str, list[str]]:
     service = MeshgovService.open(demo_workspace)
     found = {
-        role: [p.key for p in visible_pages(service.principal(email), app.PAGES)]
+        role: [p.key for p in visible_pages(service.board.principal(email), app.PAGES)]
         for role, email in IDENTITIES.items()
     }
     service.store.dispose()
@@ -64,17 +64,17 @@ def test_every_page_a_role_sees_runs_and_the_others_are_not_registered(
 
 def test_a_consumer_calling_board_actions_through_the_service_is_refused(demo_workspace):
     service = MeshgovService.open(demo_workspace)
-    consumer = service.principal(IDENTITIES["consumer"])
-    item = service.queue()[0]
-    before = service.verify_log().entries
+    consumer = service.board.principal(IDENTITIES["consumer"])
+    item = service.board.queue()[0]
+    before = service.ledger.verify().entries
     with pytest.raises(PermissionDenied):
-        service.set_agenda(consumer, item["id"])
+        service.board.set_agenda(consumer, item["id"])
     with pytest.raises(PermissionDenied):
-        service.decide(consumer, item["id"], "approved", "I say so")
-    entries = service.log_entries(limit=2)
+        service.board.decide(consumer, item["id"], "approved", "I say so")
+    entries = service.ledger.entries(limit=2)
     assert [e.action for e in entries] == ["refused", "refused"]
     # The refusals are part of the chain; the shared demo store stays valid.
-    assert service.verify_log().ok and service.verify_log().entries == before + 2
+    assert service.ledger.verify().ok and service.ledger.verify().entries == before + 2
     service.store.dispose()
 
 
@@ -112,7 +112,7 @@ def test_with_oidc_configured_a_visitor_is_asked_to_sign_in(tmp_path, monkeypatc
 
 def test_a_principal_is_the_identity_mapped_by_meshgov_yaml(demo_workspace):
     service = MeshgovService.open(demo_workspace)
-    assert service.principal(IDENTITIES["domain_owner"]).owned_domains == {"users"}
-    assert service.principal("Beatriz.Costa@harmonia-music.example").has("board_member")
+    assert service.board.principal(IDENTITIES["domain_owner"]).owned_domains == {"users"}
+    assert service.board.principal("Beatriz.Costa@harmonia-music.example").has("board_member")
     assert Identity("A@B.C").email == "a@b.c"
     service.store.dispose()

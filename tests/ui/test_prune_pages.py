@@ -50,12 +50,12 @@ def test_pages_and_scores_are_unchanged_after_a_prune(
     assert service.export("scores") == scores
     assert overview_metrics(workspace, monkeypatch) == metrics
     # Collecting the same files again brings nothing back and counts nothing twice.
-    report = service.collect_configured()
+    report = service.collection.collect_configured()
     assert report.ok and report.records_new == 0
     assert {t.name: service.read_model(contents, t) for t in (check_daily, log_daily)} == rollups
     assert (
         counts(service.store)["check_results"]
         == raw_before["check_results"] - removed["check_results"]
     )
-    assert service.verify_log().ok
+    assert service.ledger.verify().ok
     service.store.dispose()

@@ -106,7 +106,7 @@ def texts(at: AppTest) -> list[str]:
 
 
 def item_of(service: MeshgovService, kind: str, product_id: str) -> dict[str, Any]:
-    return next(i for i in service.queue(kind=kind) if i["product_id"] == product_id)
+    return next(i for i in service.board.queue(kind=kind) if i["product_id"] == product_id)
 
 
 # --- the board --------------------------------------------------------------------------
@@ -116,21 +116,21 @@ def test_board_member_puts_an_item_on_the_agenda_and_decides_it(service: Meshgov
     at = page_as(CHAIR)
     table = queue(at)
     assert len(table) == 8  # the demo's queue
-    assert set(table["#"]) == {i["id"] for i in service.queue()}
+    assert set(table["#"]) == {i["id"] for i in service.board.queue()}
     budget = item_of(service, "budget_exhausted", "artist-payments")
     at = open_item(at, budget["id"])
     assert f"#{budget['id']}" in at.subheader[1].value
     assert budget["decision_asked"] in [t.value for t in at.text]
 
     click(at, "Put on agenda")
-    assert service.item_detail(budget["id"])["state"] == "on_agenda"
+    assert service.board.item_detail(budget["id"])["state"] == "on_agenda"
     assert "Take off agenda" in labels(at)
 
     item = budget["id"]
     at.selectbox(key=f"review_outcome_{item}").select("changes_requested")
     at.text_area(key=f"review_rationale_{item}").input("Freeze changes until the SLO recovers.")
     click(at, "Record decision")
-    detail = service.item_detail(item)
+    detail = service.board.item_detail(item)
     assert detail["state"] == "decided" and detail["outcome"] == "changes_requested"
     (decision,) = detail["decisions"]
     assert decision["decided_by"] == CHAIR and decision["rationale"].startswith("Freeze")
@@ -148,7 +148,7 @@ def test_a_decision_without_rationale_is_refused_with_the_reason(service: Meshgo
     at = open_item(at, item)
     click(at, "Record decision")
     assert any("rationale" in e.value for e in at.error)
-    assert service.item_detail(item)["decisions"] == []
+    assert service.board.item_detail(item)["decisions"] == []
 
 
 def test_a_concurrent_change_is_a_conflict_not_an_overwrite(service: MeshgovService):
@@ -156,24 +156,24 @@ def test_a_concurrent_change_is_a_conflict_not_an_overwrite(service: MeshgovServ
     item = item_of(service, "waiver_request", "user-search-history")["id"]
     at = open_item(at, item)
     # Another board member takes it off the agenda after the form was drawn.
-    service.set_agenda(service.principal(SECURITY), item, on=False)
+    service.board.set_agenda(service.board.principal(SECURITY), item, on=False)
     at.text_area(key=f"review_rationale_{item}").input("Approved until the legal review ends.")
     at.selectbox(key=f"review_outcome_{item}").select("approved")
     click(at, "Record decision")
     assert any("changed since you loaded it" in e.value for e in at.error)
-    assert service.item_detail(item)["decisions"] == []
+    assert service.board.item_detail(item)["decisions"] == []
     # The page now shows the new version; deciding again works.
     at.text_area(key=f"review_rationale_{item}").input("Approved until the legal review ends.")
     click(at, "Record decision")
-    assert service.item_detail(item)["outcome"] == "approved"
-    waiver = next(w for w in service.waivers("user-search-history") if w["item_id"] == item)
+    assert service.board.item_detail(item)["outcome"] == "approved"
+    waiver = next(w for w in service.board.waivers("user-search-history") if w["item_id"] == item)
     assert waiver["status"] == "approved"
 
 
 def test_agenda_tab_lists_the_agenda_and_offers_the_board_pack(service: MeshgovService):
     at = page_as(CHAIR)
     agenda = next(df.value for df in at.dataframe if "order" in df.value.columns)
-    expected = [i["id"] for i in service.queue(states=("on_agenda",))]
+    expected = [i["id"] for i in service.board.queue(states=("on_agenda",))]
     assert list(agenda["#"]) == expected and list(agenda["order"]) == [1, 2]
     downloads = {b.proto.label for b in at.get("download_button")}
     assert downloads == {
@@ -204,16 +204,16 @@ def test_domain_owner_requests_a_waiver_but_cannot_decide(service: MeshgovServic
     at.text_area(key="review_waiver_reason").input("The owner changes teams next month.")
     click(at, "Request waiver")
     message = next(s.value for s in at.success if "Waiver requested" in s.value)
-    item = max(i["id"] for i in service.queue(kind="waiver_request"))
+    item = max(i["id"] for i in service.board.queue(kind="waiver_request"))
     assert f"#{item}" in message.replace("\\", "")
-    detail = service.item_detail(item)
+    detail = service.board.item_detail(item)
     assert detail["requested_by"] == USERS_OWNER and detail["product_id"] == "user-profiles"
 
 
 def test_domain_owner_decides_access_to_internal_data(service: MeshgovService):
     # Internal (not restricted or confidential) data is the domain owner's to grant.
-    asked = service.request_access(
-        service.principal(CONSUMER), "artist-catalog", "artists", "Artist reach per country."
+    asked = service.board.request_access(
+        service.board.principal(CONSUMER), "artist-catalog", "artists", "Artist reach per country."
     )
     assert asked["decider"] == "domain_owner"
     at = open_item(page_as(ARTISTS_OWNER), asked["id"])
@@ -226,21 +226,21 @@ def test_domain_owner_decides_access_to_internal_data(service: MeshgovService):
     at.date_input(key=f"review_expires_{item}").set_value(today + timedelta(days=180))
     at.date_input(key=f"review_reassess_{item}").set_value(today + timedelta(days=60))
     click(at, "Record decision")
-    (decision,) = service.item_detail(item)["decisions"]
+    (decision,) = service.board.item_detail(item)["decisions"]
     assert decision["outcome"] == "approved" and decision["decided_by"] == ARTISTS_OWNER
     assert decision["effects"]["reassess_at"].startswith(str(today + timedelta(days=60)))
     assert decision["effects"]["expires_at"].startswith(str(today + timedelta(days=180)))
 
 
 def test_a_refused_decision_is_refused_and_logged_by_the_service(service: MeshgovService):
-    consumer = service.principal(CONSUMER)
+    consumer = service.board.principal(CONSUMER)
     access = item_of(service, "access_request", "user-profiles")["id"]
     with pytest.raises(PermissionDenied, match="may not decide"):
-        service.decide(consumer, access, "approved", "I approve my own request.")
-    last = service.log_entries(limit=1)[-1]
+        service.board.decide(consumer, access, "approved", "I approve my own request.")
+    last = service.ledger.entries(limit=1)[-1]
     assert last.action == "refused" and last.actor == CONSUMER
     assert last.subject == f"item:{access}"
-    assert service.item_detail(access)["state"] == "open"
+    assert service.board.item_detail(access)["state"] == "open"
 
 
 # --- consumers --------------------------------------------------------------------------
@@ -261,7 +261,7 @@ def test_consumer_sees_only_their_request_and_can_ask_for_access(service: Meshgo
     at.text_area(key="review_access_purpose").input("Top artists per country for a report.")
     click(at, "Request access")
     assert any("Access requested" in s.value for s in at.success)
-    mine = [i for i in service.queue() if i["requested_by"] == CONSUMER]
+    mine = [i for i in service.board.queue() if i["requested_by"] == CONSUMER]
     assert {i["product_id"] for i in mine} == {"user-profiles", "artist-catalog"}
     assert set(queue(at)["#"]) == {i["id"] for i in mine}
 
@@ -272,21 +272,25 @@ def test_requester_withdraws_their_request(service: MeshgovService):
     next(b for b in at.button if b.key == f"review_withdraw_{access}").click().run()
     assert not at.exception
     assert any("withdrawn" in s.value for s in at.success)
-    assert service.item_detail(access)["state"] == "closed"
-    assert not any(r["status"] == "requested" for r in service.access_requests("user-profiles"))
+    assert service.board.item_detail(access)["state"] == "closed"
+    assert not any(
+        r["status"] == "requested" for r in service.board.access_requests("user-profiles")
+    )
 
 
 # --- hostile text -----------------------------------------------------------------------
 
 
 def test_hostile_text_is_shown_as_text(service: MeshgovService):
-    chair = service.principal(CHAIR)
+    chair = service.board.principal(CHAIR)
     blocker = item_of(service, "blocker", "playlist-recommendations")["id"]
-    service.comment(chair, blocker, HOSTILE)
+    service.board.comment(chair, blocker, HOSTILE)
     markdown_link = "**bold** [click](javascript:alert(1))"
-    service.comment(chair, blocker, markdown_link)
+    service.board.comment(chair, blocker, markdown_link)
     image = "<img src=x onerror=alert(1)>"
-    asked = service.request_access(service.principal(CONSUMER), "artist-catalog", "artists", image)
+    asked = service.board.request_access(
+        service.board.principal(CONSUMER), "artist-catalog", "artists", image
+    )
     at = page_as(CHAIR)
     at = open_item(at, blocker)
     plain = [t.value for t in (*at.text, *at.code)]
@@ -304,7 +308,7 @@ def test_a_comment_added_on_the_page_is_kept_as_typed(service: MeshgovService):
     typed = "# Not a heading\n<b>not bold</b> & :red[not red]"
     at.text_area(key=f"review_comment_{blocker}").input(typed)
     click(at, "Add comment")
-    assert service.item_detail(blocker)["comments"][-1]["body"] == typed
+    assert service.board.item_detail(blocker)["comments"][-1]["body"] == typed
     assert typed in [t.value for t in at.text]
     assert at.text_area(key=f"review_comment_{blocker}").value == ""  # ready for the next one
 

@@ -8,7 +8,8 @@ from typing import Any
 
 from sqlalchemy import Connection, func, select
 
-from governance.engine.triggers import CLASSIFICATION_RANK, ContractVersion
+from governance.model.records import ContractVersion
+from governance.model.vocabulary import CLASSIFICATION_RANK
 from governance.store.schema.board_tables import (
     access_grants,
     access_requests,

@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Table, func, select
 
+from governance.model.vocabulary import LEVELS, NO_LEVEL, SLO_STATE_SEVERITY
 from governance.store.read.judgements import latest_evaluation, latest_scores
 from governance.store.schema.engine_tables import slo_status
 from governance.store.schema.tables import (
@@ -31,9 +32,7 @@ from governance.store.schema.tables import (
 
 NOT_EVALUATED = "not evaluated"
 NO_SLOS = "no SLOs"
-TRUST_LEVELS = ("gold", "silver", "bronze", "none")
-# Worst first: the catalog shows a product's most severe SLO status.
-SLO_SEVERITY = ("exhausted", "breached", "at_risk", "no_data", "ok")
+TRUST_LEVELS = (*reversed(LEVELS), NO_LEVEL)  # highest first, as the catalog filters them
 STALE_AFTER = timedelta(days=2)
 
 # The evidence whose age says whether a product's figures are current. Audit events are left
@@ -135,7 +134,7 @@ def worst_slo_status(counts: Mapping[str, int]) -> str:
     present = [status for status, n in counts.items() if n]
     if not present:
         return NO_SLOS
-    rank = {status: i for i, status in enumerate(SLO_SEVERITY)}
+    rank = {status: i for i, status in enumerate(SLO_STATE_SEVERITY)}
     return min(present, key=lambda status: rank.get(status, -1))
 
 

@@ -13,15 +13,11 @@ from typing import Any
 
 from sqlalchemy import Connection, func, select
 
+from governance.model.vocabulary import JUDGED_OUTCOMES, PASSING_OUTCOMES
 from governance.store.read.judgements import latest_evaluation
 from governance.store.schema.engine_tables import evaluations, policy_results, waivers
 from governance.store.schema.tables import products
 
-# Outcomes a pass rate is taken over; not_applicable is not a judgement of the product.
-JUDGED_OUTCOMES: tuple[str, ...] = ("pass", "fail", "waived", "error")
-# An approved waiver still counts as passing: the board accepted the gap until its expiry.
-PASSING_OUTCOMES: tuple[str, ...] = ("pass", "waived")
-VIOLATION_OUTCOMES: tuple[str, ...] = ("fail", "error")
 EXPIRY_HORIZON_DAYS = 30
 
 

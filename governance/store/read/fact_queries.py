@@ -1,19 +1,30 @@
-"""Bulk queries behind the facts documents: one query per kind of evidence for the mesh.
+"""The evidence behind the facts documents, read in bulk: one query per kind for the mesh.
 
 The engine evaluates every product at once, so each function here returns a mapping by
 product id from a handful of grouped queries instead of a query per product: evaluating
 1,000 products must not mean 20,000 round trips. Windows are bounded below by `since`, and
-every query reads daily rollups or indexed (product, time) ranges.
+every query reads daily rollups or indexed (product, time) ranges. `read_evidence` runs
+them all and hands the engine one Evidence record.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, and_, case, func, select
 
+from governance.model.evidence import (
+    AUDIT_WINDOW,
+    LOGS_WINDOW,
+    QUALITY_WINDOW,
+    RUNS_WINDOW,
+    SLO_LOOKBACK,
+    Evidence,
+    ProductRows,
+)
 from governance.store.schema.tables import (
     audit_events,
     check_daily,
@@ -32,7 +43,33 @@ from governance.store.schema.tables import (
     slo_definitions,
 )
 
-ProductRows = dict[str, list[dict[str, Any]]]
+
+def read_evidence(
+    connection: Connection,
+    now: datetime,
+    waivers: ProductRows | None = None,
+    open_items: Mapping[str, int] | None = None,
+) -> Evidence:
+    """Read the store once for the whole mesh."""
+    return Evidence(
+        products=product_rows(connection),
+        ports=port_rows(connection),
+        contracts=latest_contracts(connection),
+        lineage=lineage_rows(connection),
+        observed_lineage=observed_lineage_rows(connection, now - RUNS_WINDOW),
+        check_window=check_window(connection, now - QUALITY_WINDOW),
+        check_names=check_names_window(connection, now - QUALITY_WINDOW),
+        latest_checks=latest_checks(connection),
+        runs=run_rows(connection, now - SLO_LOOKBACK),
+        last_success=last_successful_runs(connection),
+        logs=log_window(connection, now - LOGS_WINDOW),
+        audit=audit_window(connection, now - AUDIT_WINDOW, now),
+        slos=slo_rows(connection),
+        slis=sli_rows(connection, now - SLO_LOOKBACK),
+        collected=last_collected(connection),
+        waivers=waivers or {},
+        open_items=dict(open_items or {}),
+    )
 
 
 def product_rows(connection: Connection) -> dict[str, dict[str, Any]]:

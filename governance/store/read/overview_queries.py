@@ -7,12 +7,12 @@ from typing import Any
 
 from sqlalchemy import Connection, func, select
 
+from governance.model.vocabulary import BREACHED_SLO_STATES
 from governance.store.read.judgements import latest_evaluation, scores_in_order
 from governance.store.schema.board_tables import review_items
 from governance.store.schema.engine_tables import domain_snapshots, health_snapshots, slo_status
 from governance.store.schema.tables import domains, products
 
-BREACHED = ("breached", "exhausted")
 TREND_DAYS = 90  # trends show the last 90 days: a page costs the same at 90 or 900 days
 
 
@@ -48,7 +48,8 @@ def product_health(connection: Connection, domain_id: str | None = None) -> list
         connection.execute(
             select(slo_status.c.product_id, func.count())
             .where(
-                slo_status.c.evaluation_id == evaluation["id"], slo_status.c.status.in_(BREACHED)
+                slo_status.c.evaluation_id == evaluation["id"],
+                slo_status.c.status.in_(BREACHED_SLO_STATES),
             )
             .group_by(slo_status.c.product_id)
         ).all()

@@ -1,0 +1,1 @@
+"""The schema: SQLAlchemy tables of the evidence, the engine's judgements and the board."""

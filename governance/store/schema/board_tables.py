@@ -1,7 +1,7 @@
 """Tables of the board's workflow: review items, decisions, access, the governance log.
 
-The governance log is append-only and hash-chained (governance/service/ledger.py); on PostgreSQL a
-trigger refuses UPDATE, DELETE and TRUNCATE on it (migration 0004).
+The governance log is append-only and hash-chained (governance/store/write/ledger.py); on
+PostgreSQL a trigger refuses UPDATE, DELETE and TRUNCATE on it (migration 0004).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Tables the governance engine writes: evaluations, results, snapshots, waivers.
+"""Tables of the engine's judgements: evaluations, results, snapshots, waivers.
 
 An evaluation writes all its rows in one transaction and is marked complete in it, so a
 reader that takes the newest complete evaluation never sees a half-written one.

@@ -14,7 +14,6 @@ from typing import Any
 from sqlalchemy import Connection, Table, select, text
 
 from governance.model.records import (
-    RUN_STATE_RANK,
     AuditEvent,
     CheckResult,
     LineageObservation,
@@ -24,6 +23,7 @@ from governance.model.records import (
     SliSample,
     SloDefinition,
 )
+from governance.model.vocabulary import RUN_STATE_RANK
 from governance.store.schema.tables import (
     audit_events,
     check_daily,
@@ -385,7 +385,7 @@ def write_records(
         # A prune deleted the raw rows before its cutoff but kept their days in check_daily
         # and log_daily. A file that changes afterwards is read again whole: its old rows
         # would look new to insert_new and be counted into the roll-ups a second time. So
-        # nothing older than the horizon is written (governance/service/retention.py).
+        # nothing older than the horizon (the newest prune's cutoff) is written.
         records, keys = after_horizon(records, keys, horizon)
     checks = [r for r in records if isinstance(r, CheckResult)]
     new: set[str] = set()
