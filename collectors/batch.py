@@ -15,13 +15,14 @@ from collectors.parse_worker import CHECK_COLUMNS, PreparedChecks
 from collectors.sources import Source
 from governance.model.records import Record
 from governance.store import Store
+from governance.store.write.checks import write_prepared_checks
 from governance.store.write.collector_log import (
     FileOutcome,
     Watermark,
     log_source_run,
     save_watermarks,
 )
-from governance.store.write.evidence import write_prepared_checks, write_records
+from governance.store.write.evidence import write_records
 from governance.telemetry import collector_instruments
 
 BATCH_RECORDS = 50_000

@@ -56,7 +56,8 @@ from governance.store.schema.tables import (
     source_files,
 )
 from governance.store.write import ledger
-from governance.store.write.evidence import write_prepared_checks, write_records
+from governance.store.write.checks import write_prepared_checks
+from governance.store.write.evidence import write_records
 from governance.store.write.upsert import sqlite_datetime
 
 NOW = datetime.now(UTC)

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
 from governance.errors import DescriptorError
 
@@ -96,16 +96,3 @@ class WarningSink:
         if line not in self._seen:
             self._seen.add(line)
             self.into.append(line)
-
-
-def unknown_keys(
-    value: Any, model: type[BaseModel], where: str, sink: WarningSink, standard: str
-) -> None:
-    """Warn about keys a nested Pydantic model ignores, so a typo deep inside is not silent."""
-    if not isinstance(value, dict):
-        return
-    fields = model.model_fields
-    known = set(fields) | {f.alias for f in fields.values() if f.alias}
-    for key in value:
-        if key not in known:
-            sink.add(f"{where}.{key}", f"not a field of {standard}; meshgov ignores it")

@@ -6,8 +6,6 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from governance.errors import PermissionDenied
-
 ROLES: tuple[str, ...] = ("consumer", "domain_owner", "board_member", "admin")
 ACTIONS: tuple[str, ...] = (
     "view",  # read pages, queue, board pack
@@ -147,7 +145,7 @@ def _ground(ground: str, principal: Principal, scope: Scope) -> tuple[bool, str]
     return True, "any role"
 
 
-# Pages ask `permits` before showing a button and the service calls `require` before writing,
+# Pages ask `permits` before showing a button and the service asks it again before writing,
 # so both give the same reason: who, the action, and what role or scope it would take.
 def permits(principal: Principal, action: str, scope: Scope = Scope()) -> Verdict:
     """Whether `principal` may do `action` on `scope`, with the reason either way."""
@@ -169,13 +167,6 @@ def permits(principal: Principal, action: str, scope: Scope = Scope()) -> Verdic
     if any(holds for holds, _ in grounds):
         return Verdict(True, f"{who} may {doing} ({action} needs {needs}).")
     return Verdict(False, f"{who} may not {doing}: {action} needs {needs}.")
-
-
-def require(principal: Principal, action: str, scope: Scope = Scope()) -> None:
-    """Raise PermissionDenied with the reason unless `principal` may do `action` on `scope`."""
-    verdict = permits(principal, action, scope)
-    if not verdict.allowed:
-        raise PermissionDenied(verdict.reason)
 
 
 @dataclass(frozen=True)

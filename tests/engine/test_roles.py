@@ -13,9 +13,7 @@ from governance.engine.roles import (
     RoleMapping,
     Scope,
     permits,
-    require,
 )
-from governance.errors import PermissionDenied
 
 OTHER = "requester@harmonia.example"
 
@@ -171,16 +169,6 @@ def test_an_unknown_action_is_a_programming_error():
 def test_a_scope_that_cannot_exist_is_refused(kwargs, message):
     with pytest.raises(ValueError, match=message):
         Scope(**kwargs)
-
-
-def test_require_raises_permission_denied_with_the_reason():
-    consumer = PRINCIPALS["consumer"]
-    scope = Scope(domain="finance", requester=OTHER)
-    with pytest.raises(PermissionDenied) as raised:
-        require(consumer, "close_item", scope)
-    assert isinstance(raised.value, PermissionError)
-    assert str(raised.value) == permits(consumer, "close_item", scope).reason
-    assert require(PRINCIPALS["admin"], "close_item", scope) is None
 
 
 def test_identity_lower_cases_the_email_and_principal_describes_itself():

@@ -18,7 +18,7 @@ from streamlit.testing.v1 import AppTest
 from governance.demo import board_story
 from governance.service import MeshgovService
 from governance.store.read import compliance_queries as queries
-from governance.ui import compliance, policies_page
+from governance.ui import compliance, compliance_frames, policies_page
 from governance.ui.components import percent
 from governance.ui.navigation import visible_pages
 from tests.demo_stores import CopyDemo
@@ -420,12 +420,12 @@ def test_violations_order_blockers_and_enforced_first():
             ("d", "passing", "pass", "blocker", "enforced"),
         ]
     ]  # fmt: skip
-    found = compliance.violations(compliance.matrix_frame(rows))
+    found = compliance_frames.violations(compliance_frames.matrix_frame(rows))
     assert list(found["policy"]) == ["blocker-enforced", "blocker-grace", "minor-one"]
 
 
 def test_cited_text_is_json_not_markdown():
-    assert compliance.cited_text({"facts.owners": [], "facts.logs.error_rate": 0.35}) == (
+    assert compliance_frames.cited_text({"facts.owners": [], "facts.logs.error_rate": 0.35}) == (
         "owners = []; logs.error_rate = 0.35"
     )
-    assert compliance.cited_text(None) == ""
+    assert compliance_frames.cited_text(None) == ""

@@ -208,11 +208,6 @@ def _check_literal(frame: dict[str, Any]) -> None:
         )
 
 
-def unknown_functions(functions: list[str]) -> list[str]:
-    """The functions an expression calls that the sandbox does not provide."""
-    return sorted(set(functions) - ALLOWED_FUNCTIONS)
-
-
 def facts_context(facts: Any) -> Any:
     """A CEL context holding the facts once they are known to be plain data, or why not (str)."""
     try:

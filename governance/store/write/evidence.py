@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Sequence
-from datetime import date
 from typing import Any
 
 from sqlalchemy import Connection, Table, select, text
@@ -26,8 +25,6 @@ from governance.model.records import (
 from governance.model.vocabulary import RUN_STATE_RANK
 from governance.store.schema.tables import (
     audit_events,
-    check_daily,
-    check_results,
     log_daily,
     log_records,
     observed_lineage,
@@ -36,16 +33,14 @@ from governance.store.schema.tables import (
     slo_definitions,
 )
 from governance.store.schema.types import as_jsonable, utcnow
+from governance.store.write.checks import write_check_results
 from governance.store.write.retention_queries import (
     after_horizon,
-    prepared_after_horizon,
     pruned_before,
 )
 from governance.store.write.upsert import (
     add_counts,
     insert_new,
-    sqlite_datetime,
-    sqlite_insert_rows,
     upsert,
 )
 
@@ -57,95 +52,6 @@ def severity_band(number: int | None) -> str:
     if number is None or not 1 <= number <= 24:
         return "UNSPECIFIED"
     return SEVERITY_BANDS[(number - 1) // 4]
-
-
-def write_check_results(
-    connection: Connection, results: Sequence[CheckResult], keys: Sequence[str] | None = None
-) -> set[str]:
-    """Insert check results by natural key; new ones are added to the daily rollup."""
-    now = utcnow()
-    keys = keys if keys is not None else [r.check_key for r in results]
-    rows = {
-        key: {
-            "check_key": key,
-            "product_id": r.product_id,
-            "port": r.port,
-            "source_tool": r.source_tool,
-            "suite": r.suite,
-            "check_name": r.check,
-            "column_name": r.column,
-            "success": r.success,
-            "status": r.status,
-            "unexpected_count": r.unexpected_count,
-            "unexpected_percent": r.unexpected_percent,
-            "element_count": r.element_count,
-            "run_time": r.run_time,
-            "source": r.source,
-            "details": r.details,
-            "collected_at": now,
-        }
-        for key, r in zip(keys, results, strict=True)
-    }
-    new = insert_new(connection, check_results, list(rows.values()), ["check_key"])
-    daily: Counter[tuple[str, Any, str, bool]] = Counter(
-        (row["product_id"], row["run_time"].date(), row["source_tool"], row["success"])
-        for key, row in rows.items()
-        if key in new and row["product_id"] is not None
-    )
-    totals: dict[tuple[str, Any, str], dict[str, Any]] = {}
-    for (product_id, day, tool, success), count in daily.items():
-        row = totals.setdefault(
-            (product_id, day, tool),
-            {"product_id": product_id, "day": day, "source_tool": tool, "checks": 0}
-            | {"passed": 0, "failed": 0},
-        )
-        row["checks"] += count
-        row["passed" if success else "failed"] += count
-    add_counts(
-        connection,
-        check_daily,
-        list(totals.values()),
-        ["product_id", "day", "source_tool"],
-        ["checks", "passed", "failed"],
-    )
-    return new
-
-
-def write_prepared_checks(
-    connection: Connection,
-    columns: Sequence[str],
-    rows: Sequence[Sequence[Any]],
-    rollup: Sequence[tuple[str | None, str, str, bool]],
-) -> set[str]:
-    """Insert check results prepared as SQLite rows (collectors/parse_worker.py) by natural
-    key, and add the new ones to the daily rollup; same effect as write_check_results."""
-    horizon = pruned_before(connection)
-    if horizon is not None:  # see write_records: nothing older than a prune comes back
-        rows, rollup = prepared_after_horizon(columns, rows, rollup, sqlite_datetime(horizon))
-    new = sqlite_insert_rows(connection, check_results, columns, rows)
-    daily: Counter[tuple[str, str, str, bool]] = Counter()
-    counted: set[str] = set()  # a key twice in the batch was inserted once
-    for row, (product_id, day, tool, success) in zip(rows, rollup, strict=True):
-        if product_id is not None and row[0] in new and row[0] not in counted:
-            counted.add(row[0])
-            daily[(product_id, day, tool, success)] += 1
-    totals: dict[tuple[str, str, str], dict[str, Any]] = {}
-    for (product_id, day, tool, success), count in daily.items():
-        row = totals.setdefault(
-            (product_id, day, tool),
-            {"product_id": product_id, "day": date.fromisoformat(day), "source_tool": tool}
-            | {"checks": 0, "passed": 0, "failed": 0},
-        )
-        row["checks"] += count
-        row["passed" if success else "failed"] += count
-    add_counts(
-        connection,
-        check_daily,
-        list(totals.values()),
-        ["product_id", "day", "source_tool"],
-        ["checks", "passed", "failed"],
-    )
-    return new
 
 
 def _merge_by_key(
