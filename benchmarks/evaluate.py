@@ -47,7 +47,7 @@ from scale import build_scale_store, default_now  # benchmarks/ is the script's 
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from governance.engine.facts import build_facts, read_evidence
+from governance.engine.facts import build_facts
 from governance.engine.policies import (
     DEFAULT_POLICY_RULES,
     PolicyPack,
@@ -59,6 +59,7 @@ from governance.engine.scoring import ScoringConfig
 from governance.engine.sli import attach_slos
 from governance.service.evaluation import evaluate_mesh
 from governance.store import Store
+from governance.store.read.fact_queries import read_evidence
 from governance.store.read.judgements import active_waivers
 
 TARGET_EVALUATE_SECONDS = 10.0

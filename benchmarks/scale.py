@@ -55,9 +55,9 @@ from governance.model.records import (
     SloDefinition,
 )
 from governance.service import MeshgovService
-from governance.store.read.judgements import add_waiver
 from governance.store.schema.tables import collector_runs
 from governance.store.write.evidence import write_records
+from governance.store.write.judgements import add_waiver
 
 DOMAINS = (
     "finance", "podcasts", "users", "artists", "listening", "catalog", "search", "ads",

@@ -1,7 +1,7 @@
 """`meshgov board ...`: the review queue, the agenda, decisions and minutes on the command line.
 
 Actions name who acts with `--as EMAIL` (or $MESHGOV_IDENTITY) and the same permission
-checks run as in the app: the CLI is one more front end of governance/service.py.
+checks run as in the app: the CLI is one more front end of MeshgovService.
 """
 
 from __future__ import annotations
