@@ -7,6 +7,7 @@ forbidden import that sneaks in through another module (which ruff cannot see).
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import shutil
@@ -144,3 +145,29 @@ def test_the_store_loads_neither_engine_nor_service() -> None:
 def test_only_the_pages_load_streamlit() -> None:
     loaded = modules_loaded_by(["governance.service", "governance.cli", "collectors"])
     assert under(loaded, ("streamlit", "governance.ui")) == []
+
+
+def imported_modules(path: Path) -> set[str]:
+    """The modules a file imports, by their full dotted names (submodules named in a
+    `from governance.cli import ...` count as imported)."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            found.add(node.module)
+            if node.module == "governance.cli":  # `from governance.cli import board`
+                found.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return found
+
+
+def test_cli_command_groups_share_helpers_without_a_loop() -> None:
+    """Command modules import the shared helpers only, never each other nor the package."""
+    shared = {"governance.cli.common", "governance.cli.output"}
+    cli = ROOT / "governance" / "cli"
+    groups = [p for p in cli.glob("*.py") if p.stem not in {"__init__", "__main__"}]
+    assert len(groups) > 4
+    for path in groups:
+        reached = {m for m in imported_modules(path) if m.startswith("governance.cli")}
+        allowed = shared - {f"governance.cli.{path.stem}"}
+        assert reached <= allowed, f"{path.name} imports {sorted(reached - allowed)}"
