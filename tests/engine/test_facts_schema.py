@@ -14,11 +14,8 @@ import pytest
 
 from governance.engine import facts_schema
 from governance.engine.facts import build_facts
+from governance.engine.facts_fields import DIMENSION, FIELDS, SECTIONS, TYPES
 from governance.engine.facts_schema import (
-    DIMENSION,
-    FIELDS,
-    SECTIONS,
-    TYPES,
     documented_paths,
     leaf_paths,
     leaf_values,
@@ -33,7 +30,7 @@ from governance.store.read.fact_queries import read_evidence
 from governance.store.read.judgements import latest_facts
 
 REPO = Path(__file__).resolve().parents[2]
-FIX = "add them to governance/engine/facts_schema.py and re-run `python -m governance.engine.facts_schema`"
+FIX = "add them to governance/engine/facts_fields.py and re-run `python -m governance.engine.facts_schema`"
 
 # Documented paths the demo's facts may lack, and why. Each must occur in the document
 # built with waivers instead (see `waiver_facts`).
