@@ -77,6 +77,7 @@ class FileResult:
     keys: list[str] = field(default_factory=list)
     prepared: PreparedChecks | None = None
     seconds: float = 0.0
+    problems: int = 0  # parts refused (events, lines, log records) of a partly read file
 
 
 CHECK_COLUMNS = (
@@ -245,7 +246,8 @@ def parse_content(
             len(records),
             warnings=noted,
         )
-    return FileResult(outcome, mark, list(records), [record_key(r) for r in records])
+    keys = [record_key(r) for r in records]
+    return FileResult(outcome, mark, list(records), keys, problems=len(problems))
 
 
 def _bounded(warnings: Sequence[str]) -> tuple[str, ...]:

@@ -147,6 +147,10 @@ class Conflict(MeshgovError, RuntimeError):
     """Someone else changed the item first; the message says who and what to do."""
 
 
+class OutOfScope(MeshgovError, PermissionError):
+    """Pushed evidence names a product its token may not write for."""
+
+
 class ItemNotFound(MeshgovError, LookupError):
     """No review item with that id."""
 

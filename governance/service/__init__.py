@@ -4,7 +4,8 @@ The service is composed of parts, each a small class in its own module that gets
 workspace and store it works on (a MeshContext) and the other parts it needs, explicitly:
 `service.board`, `service.evaluation`, `service.registration`, `service.collection`,
 `service.retention`, `service.check`, `service.scaffold`, `service.notify`,
-`service.reports` and `service.ledger`. What the pages read about products stays here.
+`service.reports`, `service.ledger`, `service.tokens` (ingest tokens) and
+`service.push` (evidence clients send). What the pages read about products stays here.
 """
 
 from __future__ import annotations
@@ -23,10 +24,12 @@ from governance.service.context import MeshContext
 from governance.service.evaluation import Evaluation
 from governance.service.ledger import Ledger
 from governance.service.notify import Notify
+from governance.service.push import Push
 from governance.service.registration import Registration
 from governance.service.reports import Reports
 from governance.service.retention import Retention
 from governance.service.scaffold import Scaffold
+from governance.service.tokens import Tokens
 from governance.store import Store
 from governance.store.read import overview_queries, read_models
 from governance.store.read.exports import EXPORTS
@@ -74,6 +77,8 @@ class MeshgovService:
         self.collection = Collection(self.context)
         self.retention = Retention(self.context)
         self.scaffold = Scaffold()
+        self.tokens = Tokens(self.context)
+        self.push = Push(self.context)
 
     @classmethod
     def open(cls, workspace: Path | str | None = None) -> MeshgovService:

@@ -70,3 +70,9 @@ def build_directory(connection: Connection) -> ProductDirectory:
                 claim(location, product_id)
     aliases = {alias: next(iter(owners)) for alias, owners in claims.items() if len(owners) == 1}
     return ProductDirectory(products=ids, aliases=aliases)
+
+
+def product_domains(connection: Connection) -> dict[str, str]:
+    """Each registered product's domain (who may push evidence for it)."""
+    rows = connection.execute(select(products.c.id, products.c.domain_id))
+    return {product: domain for product, domain in rows}
