@@ -7,13 +7,15 @@ from __future__ import annotations
 
 import ast
 import importlib.util
+import os
 import py_compile
 import re
 import shlex
 import sys
 import types
 from pathlib import Path
-from urllib.parse import urlsplit
+from unittest import mock
+from urllib.parse import urljoin, urlsplit
 
 import pytest
 import typer
@@ -29,6 +31,9 @@ DEPLOY = ROOT / "deploy"
 KUBERNETES = DEPLOY / "kubernetes"
 DOC = ROOT / "docs" / "deploy.md"
 DAG = DEPLOY / "airflow" / "meshgov_dag.py"
+OPENLINEAGE_VALUES = DEPLOY / "airflow" / "openlineage-values.yaml"
+OTEL_CONFIG = DEPLOY / "otel" / "otel-collector-config.yaml"
+OTEL_LOGS_OVERLAY = DEPLOY / "otel" / "meshgov-logs.yaml"
 
 YAML_FILES = sorted(
     [p for p in DEPLOY.rglob("*") if p.suffix in (".yaml", ".yml")] + [DEPLOY / ".yamllint"]
@@ -146,6 +151,9 @@ def test_deploy_has_the_promised_files():
         "render_config.py",
         "airflow/meshgov_dag.py",
         "otel/otel-collector-config.yaml",
+        "otel/meshgov-logs.yaml",
+        "airflow/openlineage-values.yaml",
+        "kubernetes/50-ingest-server.yaml",
         "postgres/bootstrap.sql",
         "postgres/app-grants.sql",
     ):
@@ -199,7 +207,7 @@ def manifest_invocations() -> list[tuple[str, list[str]]]:
 def test_every_meshgov_command_in_the_manifests_exists():
     used = {check_invocation(rest, where) for where, rest in manifest_invocations()}
     assert {("init",), ("serve",), ("register",), ("collect",), ("evaluate",)} <= used
-    assert ("audit", "verify") in used
+    assert {("audit", "verify"), ("ingest-server",)} <= used
 
 
 DOC_COMMAND = re.compile(
@@ -227,6 +235,7 @@ def test_every_meshgov_command_in_the_deploy_doc_exists():
             used.add(path)
     expected = {("init",), ("serve",), ("collect",), ("evaluate",), ("audit", "verify")}
     assert expected | {("board", "sync"), ("register",)} <= used
+    assert {("ingest-server",), ("token", "create"), ("token", "revoke"), ("upload",)} <= used
 
 
 def test_meshgov_env_names_are_ones_meshgov_reads():
@@ -379,13 +388,126 @@ def test_app_runs_replicas_with_health_probes():
     assert app_container["resources"]["requests"] and app_container["resources"]["limits"]
 
 
+def test_every_pod_runs_unprivileged():
+    for path, doc in manifests():
+        spec = pod_spec(doc)
+        if spec is None:
+            continue
+        where = f"{path.name} {doc['metadata']['name']}"
+        assert spec["securityContext"]["runAsNonRoot"] is True, where
+        for container in containers(doc):
+            context = container["securityContext"]
+            assert context["allowPrivilegeEscalation"] is False, f"{where}/{container['name']}"
+            assert context["readOnlyRootFilesystem"] is True, f"{where}/{container['name']}"
+            assert context["capabilities"]["drop"] == ["ALL"], f"{where}/{container['name']}"
+            assert container["resources"]["limits"]["memory"], f"{where}/{container['name']}"
+
+
 def test_ingress_keeps_sessions_sticky():
-    [ingress] = of_kind("Ingress")
+    [ingress] = [i for i in of_kind("Ingress") if i["metadata"]["name"] == "meshgov-app"]
     annotations = ingress["metadata"]["annotations"]
     assert annotations["nginx.ingress.kubernetes.io/affinity"] == "cookie"
     # Strict cookies are not sent on the identity provider's redirect to /oauth2callback.
     assert annotations["nginx.ingress.kubernetes.io/session-cookie-samesite"] != "Strict"
     assert int(annotations["nginx.ingress.kubernetes.io/proxy-read-timeout"]) > 60
+
+
+# ---- the ingest server (push ingestion)
+
+
+def named(kind: str, name: str) -> dict:
+    [doc] = [d for d in of_kind(kind) if d["metadata"]["name"] == name]
+    return doc
+
+
+def option(argv: list[str], flag: str) -> str | None:
+    """The value of `--flag VALUE` or `--flag=VALUE` in argv, None when absent."""
+    for index, word in enumerate(argv):
+        if word == flag:
+            return argv[index + 1]
+        if word.startswith(f"{flag}="):
+            return word.split("=", 1)[1]
+    return None
+
+
+def nginx_size(value: str) -> int:
+    """Bytes of an nginx size (`64m`, `512k`, `1g`, `1048576`)."""
+    match = re.fullmatch(r"(\d+)([kmg]?)", value.strip().lower())
+    assert match, f"not an nginx size: {value!r}"
+    return int(match[1]) * {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3}[match[2]]
+
+
+def ingest_container() -> dict:
+    [container] = pod_spec(named("Deployment", "meshgov-ingest"))["containers"]
+    return container
+
+
+def test_ingest_manifest_matches_the_server():
+    # The server's own constants (governance/ingest/__init__.py), so a change there fails here.
+    from governance.ingest import DEFAULT_PORT, HEALTH_PATH, READY_PATH
+
+    container = ingest_container()
+    argv = [str(word) for word in container["command"]]
+    assert argv[:2] == ["meshgov", "ingest-server"]
+    # Inside a pod the server must listen on every interface, not on localhost.
+    assert option(argv, "--host") == "0.0.0.0"
+    port = int(option(argv, "--port") or DEFAULT_PORT)
+    assert port == DEFAULT_PORT
+    ports = {p["name"]: p["containerPort"] for p in container["ports"]}
+    assert ports["http"] == port
+
+    probes = {kind: container[kind]["httpGet"] for kind in ("startupProbe", "livenessProbe")}
+    probes["readinessProbe"] = container["readinessProbe"]["httpGet"]
+    for kind, probe in probes.items():
+        assert ports.get(probe["port"], probe["port"]) == port, kind
+    assert probes["readinessProbe"]["path"] == READY_PATH
+    # Liveness on /readyz would restart every replica whenever the database is away.
+    assert probes["livenessProbe"]["path"] == HEALTH_PATH
+    assert probes["startupProbe"]["path"] == HEALTH_PATH
+
+    service = named("Service", "meshgov-ingest")
+    assert service["spec"]["selector"] == pod_template_labels("meshgov-ingest")
+    [service_port] = service["spec"]["ports"]
+    assert ports.get(service_port["targetPort"], service_port["targetPort"]) == port
+    assert service_port["port"] == DEFAULT_PORT  # http://meshgov-ingest:8700 in the docs
+
+
+def pod_template_labels(deployment: str) -> dict:
+    return named("Deployment", deployment)["spec"]["template"]["metadata"]["labels"]
+
+
+def test_ingest_replicas_only_on_postgresql():
+    deployment = named("Deployment", "meshgov-ingest")
+    container = ingest_container()
+    [db] = [e for e in container["env"] if e["name"] == "MESHGOV_DB_URL"]
+    ref = db["valueFrom"]["secretKeyRef"]
+    assert (ref["name"], ref["key"]) == ("meshgov-db", "url")
+    [secret] = [s for s in of_kind("Secret") if s["metadata"]["name"] == ref["name"]]
+    scheme = urlsplit(secret["stringData"][ref["key"]]).scheme
+    # SQLite takes one writer; on PostgreSQL each request writes in its own transactions.
+    if scheme.startswith("sqlite"):
+        assert deployment["spec"]["replicas"] == 1
+    else:
+        assert scheme.startswith("postgresql")
+        assert deployment["spec"]["replicas"] >= 2
+        assert named("PodDisruptionBudget", "meshgov-ingest")["spec"]["minAvailable"] >= 1
+    assert container["resources"]["requests"] and container["resources"]["limits"]
+
+
+def test_ingest_ingress_terminates_tls_and_lets_the_bodies_through():
+    ingress = named("Ingress", "meshgov-ingest")
+    hosts = {rule["host"] for rule in ingress["spec"]["rules"]}
+    # Bearer tokens must not cross the network in clear: every host has a certificate.
+    assert hosts <= {h for tls in ingress["spec"]["tls"] for h in tls["hosts"]}
+    for rule in ingress["spec"]["rules"]:
+        for path in rule["http"]["paths"]:
+            assert path["backend"]["service"]["name"] == "meshgov-ingest"
+    annotations = ingress["metadata"]["annotations"]
+    # ingress-nginx refuses bodies over 1 MiB by default, before meshgov sees them.
+    limit = nginx_size(annotations["nginx.ingress.kubernetes.io/proxy-body-size"])
+    max_body = option([str(w) for w in ingest_container()["command"]], "--max-body-bytes")
+    assert max_body is not None and limit >= int(max_body)
+    assert "nginx.ingress.kubernetes.io/affinity" not in annotations
 
 
 # ---- telemetry
@@ -411,6 +533,64 @@ def test_meshgov_points_at_the_collectors_otlp_http_port():
     http_port = next(p["port"] for p in service["spec"]["ports"] if p["name"] == "otlp-http")
     # meshgov's exporters are OTLP over HTTP (governance/telemetry.py), not gRPC.
     assert endpoint.port == http_port
+
+
+def merged_collector_config(base: dict, overlay: dict) -> dict:
+    """What the Collector makes of `--config=base --config=overlay`: maps merge, the rest is replaced."""
+    merged = dict(base)
+    for key, value in overlay.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = merged_collector_config(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def test_otel_logs_overlay_sends_logs_to_the_ingest_server():
+    base = yaml.safe_load(OTEL_CONFIG.read_text(encoding="utf-8"))
+    overlay = yaml.safe_load(OTEL_LOGS_OVERLAY.read_text(encoding="utf-8"))
+    merged = merged_collector_config(base, overlay)
+    for name, pipeline in merged["service"]["pipelines"].items():
+        for part in ("receivers", "processors", "exporters"):
+            undefined = [c for c in pipeline.get(part, []) if c not in merged[part]]
+            assert undefined == [], f"pipeline {name}: {part} {undefined} are not defined"
+    # The traces and metrics pipelines stay what they were.
+    for name, pipeline in base["service"]["pipelines"].items():
+        assert merged["service"]["pipelines"][name] == pipeline
+
+    exporters = {name for name in overlay["exporters"] if name.split("/")[0] == "otlphttp"}
+    assert exporters == {"otlphttp/meshgov"}
+    exporter = overlay["exporters"]["otlphttp/meshgov"]
+    users = [
+        n for n, p in merged["service"]["pipelines"].items() if "otlphttp/meshgov" in p["exporters"]
+    ]
+    # The ingest server takes logs only (/v1/logs), neither traces nor metrics.
+    assert users == ["logs"]
+    endpoint = urlsplit(exporter["endpoint"])
+    service = named("Service", "meshgov-ingest")
+    assert endpoint.hostname.split(".")[0] == service["metadata"]["name"]
+    assert endpoint.port == service["spec"]["ports"][0]["port"]
+    assert endpoint.path in ("", "/")  # the exporter appends /v1/logs
+    assert "logs_endpoint" not in exporter or urlsplit(exporter["logs_endpoint"]).path == "/v1/logs"
+    # The token comes from the Collector's environment, never written into the file.
+    authorization = exporter["headers"]["Authorization"]
+    assert re.fullmatch(r"Bearer \$\{env:[A-Z][A-Z0-9_]*\}", authorization), authorization
+    # A 413 is not retried: batches have a ceiling.
+    [batch] = [p for p in overlay["service"]["pipelines"]["logs"]["processors"] if "batch" in p]
+    assert merged["processors"][batch]["send_batch_max_size"] > 0
+
+
+def test_otel_collector_manifest_loads_the_logs_overlay():
+    overlay = yaml.safe_load(OTEL_LOGS_OVERLAY.read_text(encoding="utf-8"))
+    configmap = named("ConfigMap", "otel-collector-config")
+    assert yaml.safe_load(configmap["data"]["meshgov-logs.yaml"]) == overlay
+    [container] = pod_spec(named("Deployment", "otel-collector"))["containers"]
+    mount = next(m["mountPath"] for m in container["volumeMounts"] if m["name"] == "config")
+    assert f"--config={mount}/meshgov-logs.yaml" in container["args"]
+    authorization = overlay["exporters"]["otlphttp/meshgov"]["headers"]["Authorization"]
+    variable = re.search(r"\$\{env:(\w+)\}", authorization)[1]
+    [env] = [e for e in container.get("env") or [] if e["name"] == variable]
+    assert env["valueFrom"]["secretKeyRef"]
 
 
 # ---- the config renderer
@@ -534,3 +714,39 @@ def test_dag_collects_every_shard_before_evaluating(monkeypatch):
     [evaluate] = [tasks[t] for t, (path, _) in commands.items() if path == ("evaluate",)]
     for task_id in shard_tasks:
         assert evaluate in tasks[task_id].downstream, task_id
+
+
+# ---- Airflow's lineage to the ingest server (openlineage-python reads the variables)
+
+
+def test_airflow_values_point_openlineage_at_the_ingest_server(tmp_path, monkeypatch):
+    from openlineage.client import OpenLineageClient
+    from openlineage.client.transport.http import HttpTransport
+
+    values = yaml.safe_load(OPENLINEAGE_VALUES.read_text(encoding="utf-8"))
+    env = {e["name"]: e["value"] for e in values["env"]}
+    secrets = {s["envName"]: s for s in values["secret"]}
+    # The token reaches the containers from a Secret, never as a plain value.
+    assert "OPENLINEAGE_API_KEY" in secrets and "OPENLINEAGE_API_KEY" not in env
+    # The provider's own transport setting would win over OPENLINEAGE_URL.
+    assert "AIRFLOW__OPENLINEAGE__TRANSPORT" not in env
+
+    url = urlsplit(env["OPENLINEAGE_URL"])
+    assert url.scheme == "https"  # the bearer token must not cross the network in clear
+    ingress_hosts = {r["host"] for r in named("Ingress", "meshgov-ingest")["spec"]["rules"]}
+    assert url.hostname in ingress_hosts
+
+    # What the OpenLineage client makes of these variables, with nothing else configured.
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("OPENLINEAGE")}
+    given = {k: v for k, v in env.items() if k.startswith("OPENLINEAGE")}
+    with mock.patch.dict(
+        os.environ, {**clean, **given, "OPENLINEAGE_API_KEY": "s3cr3t"}, clear=True
+    ):
+        transport = OpenLineageClient().transport
+    assert isinstance(transport, HttpTransport)
+    assert (
+        urljoin(transport.url, transport.endpoint) == f"{url.geturl().rstrip('/')}/api/v1/lineage"
+    )
+    assert transport.config.auth.get_bearer() == "Bearer s3cr3t"

@@ -7,6 +7,10 @@ only when every shard has finished. `meshgov evaluate` runs the review triggers 
 separate `meshgov board sync` is only needed after a policy change without a new evaluation.
 
 Shards are 1-based: `meshgov collect --shard i/n` with i in 1..n (collectors/sources.py).
+
+Airflow's own lineage (apache-airflow-providers-openlineage) goes to meshgov's ingest server
+when the Airflow containers have OPENLINEAGE_URL and OPENLINEAGE_API_KEY: see
+openlineage-values.yaml next to this file.
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import typer
 
-from governance.cli import board, engine, export, mesh, ops, requests
+from governance.cli import board, engine, export, ingest, mesh, ops, requests, tokens, upload
 
 app = typer.Typer(
     help="meshgov: governance and observability for a data mesh.",
@@ -21,9 +21,12 @@ app = typer.Typer(
 app.add_typer(mesh.commands)
 app.add_typer(engine.commands)
 app.add_typer(ops.commands)
+app.add_typer(ingest.commands)
+app.add_typer(upload.commands)
 app.add_typer(export.export_app, name="export")
 app.add_typer(board.board_app, name="board")
 app.add_typer(requests.waiver_app, name="waiver")
 app.add_typer(requests.access_app, name="access")
 app.add_typer(ops.audit_app, name="audit")
+app.add_typer(tokens.token_app, name="token")
 app.add_typer(engine.new_app, name="new")

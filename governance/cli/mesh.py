@@ -30,7 +30,7 @@ from governance.cli.output import (
     progress_bar,
 )
 from governance.config import Workspace, default_db_url, resolve_workspace
-from governance.errors import UnknownCollector, UnknownProduct, WorkspaceError
+from governance.errors import MeshgovError, UnknownCollector, UnknownProduct, WorkspaceError
 from governance.service import MeshgovService
 from governance.telemetry import configure_telemetry
 
@@ -140,6 +140,14 @@ def demo(
         bool, typer.Option("--serve/--no-serve", help="Open the app when the demo is built.")
     ] = True,
     port: Annotated[int, typer.Option(help="Port for the app.")] = 8501,
+    push: Annotated[
+        bool,
+        typer.Option(
+            "--push",
+            help="Feed the evidence through a local ingest server over HTTP, as teams' tools "
+            "would (GX, OpenLineage, OTLP), instead of reading the files.",
+        ),
+    ] = False,
 ) -> None:
     """Build the demo mesh (a music-streaming company), load it, and open the app."""
     from governance.demo import board_story, build_demo, demo_clock
@@ -157,7 +165,19 @@ def demo(
     service.init()
     registration = service.registration.register([root / "products"])
     print_registration(registration)
-    collected = print_collection(service.collection.collect_configured())
+    if push:
+        from governance.demo.push import push_demo
+
+        # A refused request raises (UploadError): the demo's evidence must all land.
+        with exit_on(MeshgovError, code=1, prefix="pushing the demo's evidence: "):
+            sent = push_demo(service, root)
+        collected = True
+        out.print(
+            "pushed through the ingest server: "
+            + ", ".join(f"{count} to {path}" for path, count in sorted(sent.items()))
+        )
+    else:
+        collected = print_collection(service.collection.collect_configured())
     # two weeks of daily snapshots, so the trends have a shape
     service.evaluation.backfill(14, now=as_of)
     evaluation = service.evaluation.evaluate(now=as_of)

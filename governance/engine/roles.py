@@ -20,6 +20,7 @@ ACTIONS: tuple[str, ...] = (
     "close_item",  # close an item by hand
     "revoke_waiver",
     "revoke_access",
+    "manage_tokens",  # create and revoke the ingest tokens of a domain (or of its products)
 )
 
 _MESH_ROLES = ("consumer", "board_member", "admin")  # held mesh-wide; domain_owner per domain
@@ -116,6 +117,7 @@ _GROUNDS: dict[str, tuple[str, ...]] = {
     "withdraw": ("requester", "admin"),
     "comment": ("admin", "board_member", "owner_or_mesh", "requester"),
     "decide": ("board_member", "admin", "owner_decider"),
+    "manage_tokens": ("admin", "owner"),
 }
 _BOARD_ONLY = ("assign", "set_agenda", "reopen", "close_item", "revoke_waiver", "revoke_access")
 _GROUNDS |= dict.fromkeys(_BOARD_ONLY, ("board_member", "admin"))
@@ -123,6 +125,9 @@ _GROUNDS |= dict.fromkeys(_BOARD_ONLY, ("board_member", "admin"))
 _DOING = {"request_access": "request access for", "request_waiver": "request a waiver for"}
 _DOING |= {"comment": "comment on", "set_agenda": "change the agenda for", "close_item": "close"}
 _DOING |= {"revoke_waiver": "revoke a waiver on", "revoke_access": "revoke access on"}
+_DOING |= {"manage_tokens": "manage the ingest tokens of"}
+# Actions on a domain itself rather than on one of its review items.
+_ON_DOMAIN = frozenset({"manage_tokens"})
 # Without this, an action added to ACTIONS but not here would only fail when first checked.
 assert set(_GROUNDS) == set(ACTIONS), "every action needs its grounds"
 
@@ -155,7 +160,10 @@ def permits(principal: Principal, action: str, scope: Scope = Scope()) -> Verdic
     if not principal.roles:
         ask = "ask an admin to map it in meshgov.yaml roles:"
         return Verdict(False, f"{who} has no role in this mesh and may not {action}; {ask}")
-    item = f"an item of domain {scope.domain}" if scope.domain else "a mesh-wide item"
+    if action in _ON_DOMAIN:
+        item = f"domain {scope.domain}" if scope.domain else "every domain"
+    else:
+        item = f"an item of domain {scope.domain}" if scope.domain else "a mesh-wide item"
     doing = f"{_DOING.get(action, action)} {item}"
     if action == "decide" and scope.requester == principal.email:
         # Four eyes: whoever asked never decides, whatever their roles.

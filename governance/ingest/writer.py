@@ -12,8 +12,7 @@ import queue
 import threading
 from collections.abc import Callable, Sequence
 
-from governance.service.push import Delivery
-from governance.store.write.collector_log import FileOutcome
+from governance.service.push import Delivery, FileOutcome
 
 MAX_GROUP = 5_000  # requests per transaction at most
 

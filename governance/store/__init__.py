@@ -16,7 +16,7 @@ from governance.store.database import (
     sqlite_file,
     upgrade,
 )
-from governance.store.schema import board_tables, engine_tables  # noqa: F401  (their tables join the schema)
+from governance.store.schema import board_tables, engine_tables, token_tables  # noqa: F401  (their tables join the schema)
 
 
 class Store:

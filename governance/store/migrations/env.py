@@ -6,6 +6,7 @@ from alembic import context
 
 import governance.store.schema.board_tables  # noqa: F401  (registers its tables on the metadata)
 import governance.store.schema.engine_tables  # noqa: F401
+import governance.store.schema.token_tables  # noqa: F401
 from governance.store.schema.tables import metadata
 
 connection = context.config.attributes.get("connection")

@@ -1,0 +1,293 @@
+"""Push benchmark: OpenLineage events/s accepted by `meshgov ingest-server` vs `collect` of files.
+
+    python benchmarks/push.py [--events 60000] [--seconds 15] [--connections 32]
+                              [--pg-url URL] [--output FILE]
+
+In one run, on the same N distinct events (runs of the orders product, each with two data
+quality assertions; built with openlineage-python's classes):
+- files: the events written as JSON lines (1,000 per file, as a FileTransport appends them)
+  and as one file per event (FileTransport's default), each collected into a fresh store
+  with `meshgov collect` (in-process, timed around the collect only);
+- push: a fresh store behind `meshgov ingest-server --rate-limit 0` (one process), loaded by
+  wrk (Debian's package: C, keep-alive) posting the events as HttpTransport does, for
+  --seconds; events/s = 2xx answers / seconds, checked against the runs in the store.
+Targets (issue 14): >= 5,000 events/s, and >= 0.5x the file path.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import requests
+import yaml
+from sqlalchemy import func, select
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from governance.config import Workspace  # noqa: E402
+from governance.service import MeshgovService  # noqa: E402
+from governance.store import Store  # noqa: E402
+from governance.store.schema.tables import pipeline_runs  # noqa: E402
+from tests.ingest.events import orders_json  # noqa: E402
+
+MESH = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "mesh"
+ADMIN = "admin@example.com"
+WRK_SCRIPT = """
+local bodies = {}
+local counter = 0
+local step = 1
+local threads = {}
+local nthreads = 0
+function setup(thread)
+  thread:set("offset", nthreads)
+  nthreads = nthreads + 1
+  table.insert(threads, thread)
+end
+function init(args)
+  for line in io.lines(args[1]) do bodies[#bodies + 1] = line end
+  counter = offset
+  step = tonumber(args[3])
+  wrk.method = "POST"
+  wrk.headers["Content-Type"] = "application/json"
+  wrk.headers["Authorization"] = "Bearer " .. args[2]
+end
+function request()
+  local body = bodies[(counter % #bodies) + 1]
+  counter = counter + step
+  return wrk.format(nil, "/api/v1/lineage", nil, body)
+end
+not_created = 0
+function response(status, headers, body)
+  if status ~= 201 then not_created = not_created + 1 end
+end
+function done(summary, latency, requests)
+  local refused = 0
+  for _, thread in ipairs(threads) do refused = refused + thread:get("not_created") end
+  io.write(string.format("MESHGOV requests=%d refused=%d p50_ms=%.2f p99_ms=%.2f\\n",
+    summary.requests, refused, latency:percentile(50) / 1000, latency:percentile(99) / 1000))
+end
+"""
+
+
+def workspace(root: Path, store_url: str) -> MeshgovService:
+    """A workspace with roles and the fixture mesh (orders in sales) registered."""
+    root.mkdir(parents=True)
+    document = {
+        "name": "Push benchmark",
+        "roles": {"default": "consumer", "admin": [ADMIN]},
+        "store": {"url": store_url},
+    }
+    (root / "meshgov.yaml").write_text(yaml.safe_dump(document), encoding="utf-8")
+    shutil.copytree(MESH, root / "mesh")
+    store = Store(store_url)
+    store.init()
+    service = MeshgovService(Workspace(root=root, db_url=store_url, settings=document), store)
+    assert service.registration.register([root / "mesh"]).ok
+    return service
+
+
+def runs_in(service: MeshgovService) -> int:
+    with service.store.read() as connection:
+        return connection.execute(select(func.count()).select_from(pipeline_runs)).scalar_one()
+
+
+def time_files(root: Path, store_url: str, lines: list[str], per_file: int) -> dict:
+    """Events/s of `meshgov collect` of the events written `per_file` to a file."""
+    service = workspace(root, store_url)
+    folder = root / "events"
+    folder.mkdir()
+    for start in range(0, len(lines), per_file):
+        chunk = lines[start : start + per_file]
+        (folder / f"events-{start:08d}.jsonl").write_text("\n".join(chunk) + "\n")
+    started = time.perf_counter()
+    report = service.collection.collect("openlineage", [folder])
+    seconds = time.perf_counter() - started
+    assert report.ok, [s.error or s.refused[:3] for s in report.sources]
+    stored = runs_in(service)
+    assert stored == len(lines), (stored, len(lines))
+    service.store.dispose()
+    return {
+        "events": len(lines),
+        "per_file": per_file,
+        "seconds": round(seconds, 3),
+        "events_per_s": round(len(lines) / seconds),
+    }
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def time_push(
+    root: Path, store_url: str, events_file: Path, seconds: int, connections: int
+) -> dict:
+    """Events/s accepted by one server process under wrk, checked against the store."""
+    service = workspace(root, store_url)
+    _, token = service.tokens.create(
+        service.board.principal(ADMIN, []), name="bench", domain="sales"
+    )
+    port = free_port()
+    env = {**os.environ, "MESHGOV_WORKSPACE": str(root)}
+    env.pop("MESHGOV_DB_URL", None)
+    log = (root / "server.log").open("wb")
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "governance.cli",
+            "ingest-server",
+            "--port",
+            str(port),
+            "--rate-limit",
+            "0",
+            "--log-level",
+            "warning",
+        ],
+        cwd=root,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(300):
+            try:
+                if requests.get(f"{url}/readyz", timeout=1).status_code == 200:
+                    break
+            except requests.ConnectionError:
+                time.sleep(0.1)
+        script = root / "post.lua"
+        script.write_text(WRK_SCRIPT)
+        threads = 1  # one core for the server, one for wrk
+        result = subprocess.run(
+            [
+                "wrk",
+                "-t",
+                str(threads),
+                "-c",
+                str(connections),
+                "-d",
+                f"{seconds}s",
+                "--timeout",
+                "10s",
+                "-s",
+                str(script),
+                url,
+                "--",
+                str(events_file),
+                token,
+                str(threads),
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=60)
+        log.close()
+    found = re.search(
+        r"MESHGOV requests=(\d+) refused=(\d+) p50_ms=([\d.]+) p99_ms=([\d.]+)", result.stdout
+    )
+    assert found, result.stdout + result.stderr
+    requests_sent, refused = int(found[1]), int(found[2])
+    accepted = requests_sent - refused
+    stored = runs_in(service)
+    service.store.dispose()
+    return {
+        "seconds": seconds,
+        "connections": connections,
+        "requests": requests_sent,
+        "accepted": accepted,
+        "refused": refused,
+        "runs_stored": stored,
+        "events_per_s": round(accepted / seconds),
+        "latency_p50_ms": float(found[3]),
+        "latency_p99_ms": float(found[4]),
+    }
+
+
+def measure(base: Path, label: str, url_for, lines: list[str], events_file: Path, args) -> dict:
+    files_lines = time_files(base / f"{label}-files-lines", url_for("files_lines"), lines, 1000)
+    files_single = time_files(
+        base / f"{label}-files-single", url_for("files_single"), lines[: args.single_files], 1
+    )
+    push = time_push(
+        base / f"{label}-push", url_for("push"), events_file, args.seconds, args.connections
+    )
+    best_files = max(files_lines["events_per_s"], files_single["events_per_s"])
+    return {
+        "files_jsonl": files_lines,
+        "files_one_event_each": files_single,
+        "push": push,
+        "push_vs_best_files": round(push["events_per_s"] / best_files, 2),
+        "push_vs_files_jsonl": round(push["events_per_s"] / files_lines["events_per_s"], 2),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--events", type=int, default=60_000)
+    parser.add_argument(
+        "--single-files", type=int, default=10_000, help="events for the file-per-event run"
+    )
+    parser.add_argument("--seconds", type=int, default=15)
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument(
+        "--pg-url", help="also measure on PostgreSQL (a database the benchmark may fill)"
+    )
+    parser.add_argument("--output", type=Path)
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        sys.exit("wrk is needed for the load: apt-get install -y wrk")
+    base = Path(tempfile.mkdtemp(prefix="meshgov-push-"))
+    lines = [orders_json(f"0192d5a0-0000-7000-8000-{index:012x}") for index in range(args.events)]
+    events_file = base / "events.jsonl"
+    events_file.write_text("\n".join(lines) + "\n")
+    report = {
+        "machine": {"python": platform.python_version(), "cores": os.cpu_count()},
+        "events": args.events,
+        "event_bytes": len(lines[0]),
+        "sqlite": measure(
+            base, "sqlite", lambda name: f"sqlite:///{base / name}.db", lines, events_file, args
+        ),
+    }
+    if args.pg_url:
+        from tests.pg_server import create_database, database_url, drop_database
+
+        made = []
+
+        def pg(name: str) -> str:
+            made.append(create_database(f"push_{name}"))
+            return database_url(made[-1])
+
+        try:
+            report["postgresql"] = measure(base, "pg", pg, lines, events_file, args)
+        finally:
+            for name in made:
+                drop_database(name)
+    text = json.dumps(report, indent=2)
+    print(text)
+    if args.output:
+        args.output.write_text(text + "\n")
+    shutil.rmtree(base, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
