@@ -28,6 +28,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import requests
@@ -221,7 +222,14 @@ def time_push(
     }
 
 
-def measure(base: Path, label: str, url_for, lines: list[str], events_file: Path, args) -> dict:
+def measure(
+    base: Path,
+    label: str,
+    url_for: Callable[[str], str],
+    lines: list[str],
+    events_file: Path,
+    args: argparse.Namespace,
+) -> dict:
     files_lines = time_files(base / f"{label}-files-lines", url_for("files_lines"), lines, 1000)
     files_single = time_files(
         base / f"{label}-files-single", url_for("files_single"), lines[: args.single_files], 1

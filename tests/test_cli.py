@@ -39,6 +39,12 @@ COMMANDS = [
     ["new", "product"],
     ["demo"],
     ["serve"],
+    ["ingest-server"],
+    ["token"],
+    ["token", "create"],
+    ["token", "list"],
+    ["token", "revoke"],
+    ["upload"],
 ]
 
 

@@ -2,7 +2,8 @@
 
 This module only builds `app` from the command groups, one module each: `mesh` (init,
 register, collect, collectors, demo, serve), `engine` (evaluate, explain, policies, check,
-new), `ops` (prune, audit), `export`, `board`, and `requests` (waiver, access). What they
+new), `ops` (prune, audit), `ingest` (ingest-server), `upload`, `export`, `board`,
+`requests` (waiver, access) and `tokens` (token). What they
 share is in `common` (options, opening the service, exit codes) and `output` (printing).
 """
 

@@ -13,8 +13,8 @@ from typing import Any
 
 from governance.engine.policies import load_pack
 from governance.engine.review import priority
-from governance.engine.roles import Identity, Principal, RoleMapping, Scope, permits
-from governance.errors import PermissionDenied, WorkspaceError
+from governance.engine.roles import Identity, Principal, RoleMapping, Scope
+from governance.errors import WorkspaceError
 from governance.model.vocabulary import ACTIVE_ITEM_STATES
 from governance.service import requests, workflow
 from governance.service.context import MeshContext
@@ -58,18 +58,7 @@ class Board:
         return self.role_mapping().resolve(Identity(email, frozenset(groups), name))
 
     def _authorize(self, who: Principal, action: str, scope: Scope, subject: str) -> None:
-        verdict = permits(who, action, scope)
-        if verdict.allowed:
-            return
-        with self._store.begin() as connection:
-            ledger.append(
-                connection,
-                actor=who.email,
-                action="refused",
-                subject=subject,
-                payload={"action": action, "reason": verdict.reason},
-            )
-        raise PermissionDenied(verdict.reason)
+        self._context.authorize(who, action, scope, subject)
 
     def _item_scope(self, item_id: int) -> tuple[dict[str, Any], Scope]:
         with self._store.read() as connection:

@@ -7,9 +7,11 @@ from pathlib import Path
 
 from governance.config import Workspace
 from governance.engine.policies import DEFAULT_POLICY_RULES
-from governance.errors import UnknownProduct
+from governance.engine.roles import Principal, Scope, permits
+from governance.errors import PermissionDenied, UnknownProduct
 from governance.store import Store
 from governance.store.read.registry_queries import product_registered
+from governance.store.write import ledger
 
 SYSTEM_ACTOR = "meshgov"  # the identity of automatic moves (triggers, auto-close, register)
 
@@ -39,3 +41,18 @@ class MeshContext:
                 f"no product {product_id!r} is registered; run `meshgov register` first "
                 "or check `meshgov export products`"
             )
+
+    def authorize(self, who: Principal, action: str, scope: Scope, subject: str) -> None:
+        """Raise PermissionDenied unless `who` may; a refusal is written on the governance log."""
+        verdict = permits(who, action, scope)
+        if verdict.allowed:
+            return
+        with self.store.begin() as connection:
+            ledger.append(
+                connection,
+                actor=who.email,
+                action="refused",
+                subject=subject,
+                payload={"action": action, "reason": verdict.reason},
+            )
+        raise PermissionDenied(verdict.reason)

@@ -13,8 +13,8 @@ import hashlib
 import secrets
 from datetime import UTC, datetime
 
-from governance.engine.roles import Principal, Scope, permits
-from governance.errors import IllegalMove, MeshgovError, PermissionDenied, UnknownProduct
+from governance.engine.roles import Principal, Scope
+from governance.errors import IllegalMove, MeshgovError, UnknownProduct
 from governance.model.tokens import TokenInfo, TokenScope
 from governance.service.context import MeshContext
 from governance.store.read import tokens as token_reads
@@ -74,6 +74,7 @@ class Tokens:
     """The tokens part of MeshgovService: create, list, revoke and verify ingest tokens."""
 
     def __init__(self, context: MeshContext) -> None:
+        self._context = context
         self._store = context.store
 
     def create(
@@ -189,18 +190,7 @@ class Tokens:
         )
 
     def _authorize(self, who: Principal, scope: Scope, subject: str) -> None:
-        verdict = permits(who, "manage_tokens", scope)
-        if verdict.allowed:
-            return
-        with self._store.begin() as connection:
-            ledger.append(
-                connection,
-                actor=who.email,
-                action="refused",
-                subject=subject,
-                payload={"action": "manage_tokens", "reason": verdict.reason},
-            )
-        raise PermissionDenied(verdict.reason)
+        self._context.authorize(who, "manage_tokens", scope, subject)
 
     def _token(self, token_id: str) -> TokenInfo:
         with self._store.read() as connection:

@@ -95,6 +95,10 @@ EXPECTED: dict[str, dict[str, str]] = {
         "consumer": "----", "owner_here": "----", "owner_elsewhere": "----",
         "board_member": "YYYY", "admin": "YYYY", "no_role": "----",
     },
+    "manage_tokens": {  # admin; the owner of the token's domain
+        "consumer": "----", "owner_here": "YY-Y", "owner_elsewhere": "----",
+        "board_member": "----", "admin": "YYYY", "no_role": "----",
+    },
 }
 # fmt: on
 

@@ -5,14 +5,14 @@ from __future__ import annotations
 import pytest
 import requests
 from openlineage.client import OpenLineageClient
-from openlineage.client.event_v2 import InputDataset, Job, OutputDataset, Run, RunEvent, RunState
-from openlineage.client.generated import data_quality_assertions_dataset as dqa
+from openlineage.client.event_v2 import RunEvent, RunState
 from openlineage.client.generated import error_message_run
 from openlineage.client.serde import Serde
 from openlineage.client.transport.http import HttpConfig, HttpTransport
 from sqlalchemy import func, select
 
 from governance.store.schema.tables import check_results, collector_files, pipeline_runs
+from tests.ingest.events import orders_event
 
 WAREHOUSE = "postgres://db.example.com:5432"
 PRODUCER = "https://github.com/example/meshgov-tests"
@@ -35,33 +35,13 @@ def client(url: str, token: str, *, gzip_body: bool = False) -> OpenLineageClien
 def orders_run(
     run_id: str, state: RunState = RunState.COMPLETE, when: str = "2026-11-24T03:00:00Z"
 ) -> RunEvent:
-    """A run of the orders build writing sales.orders, checked on the way."""
-    checked = OutputDataset(
-        namespace=WAREHOUSE,
-        name="sales.orders",
-        facets={
-            "dataQualityAssertions": dqa.DataQualityAssertionsDatasetFacet(
-                [
-                    dqa.Assertion(assertion="not_null", success=True, column="order_id"),
-                    dqa.Assertion(assertion="unique", success=False, column="order_id"),
-                ]
-            )
-        },
-    )
+    """A run of the orders build writing sales.orders, checked on the way (a FAIL says why)."""
     facets = {}
     if state == RunState.FAIL:
         facets["errorMessage"] = error_message_run.ErrorMessageRunFacet(
             message="division by zero", programmingLanguage="SQL"
         )
-    return RunEvent(
-        eventType=state,
-        eventTime=when,
-        run=Run(runId=run_id, facets=facets),
-        job=Job(namespace="dbt", name="orders.build"),
-        inputs=[InputDataset(namespace="s3://raw", name="shop_events")],
-        outputs=[checked],
-        producer=PRODUCER,
-    )
+    return orders_event(run_id, state, when, facets)
 
 
 def count(server, table) -> int:

@@ -69,13 +69,21 @@ def upsert(
     """Insert rows, or overwrite the non-key columns of rows whose natural key exists."""
     if not rows:
         return
-    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(table)
-    updates = {c: statement.excluded[c] for c in rows[0] if c not in keys}
-    statement = statement.on_conflict_do_update(index_elements=list(keys), set_=updates)
+    statement = _upsert_statement(connection.dialect.name, table, tuple(rows[0]), tuple(keys))
     rows = sorted(rows, key=lambda row: tuple(str(row[k]) for k in keys))  # see add_counts
     for start in range(0, len(rows), 500):
         connection.execute(statement, list(rows[start : start + 500]))
+
+
+@lru_cache(maxsize=256)
+def _upsert_statement(
+    dialect_name: str, table: Table, columns: tuple[str, ...], keys: tuple[str, ...]
+) -> Any:
+    """INSERT ... ON CONFLICT DO UPDATE of `columns`, built once (its proxies cost ~50 µs)."""
+    dialect = postgresql if dialect_name == "postgresql" else sqlite
+    statement = dialect.insert(table)
+    updates = {c: statement.excluded[c] for c in columns if c not in keys}
+    return statement.on_conflict_do_update(index_elements=list(keys), set_=updates)
 
 
 def _sqlite_value(column_type: Any) -> Callable[[Any], Any] | None:
