@@ -130,7 +130,7 @@ def build_app(service: MeshgovService, limits: Limits = Limits()) -> Starlette:
         content = await body(request)
         shown = f"POST /api/v1/lineage ({scope.token_id})"
         delivery, outcome = await accept("openlineage", content, scope, shown)
-        return _summary(delivery, outcome, created=True)
+        return _summary(outcome)
 
     async def logs(request: Request) -> Response:
         media = (request.headers.get("content-type") or "").split(";")[0].strip().lower()
@@ -177,7 +177,7 @@ def build_app(service: MeshgovService, limits: Limits = Limits()) -> Starlette:
         artifact, options = await result_parts(request, content, limits.max_body_bytes)
         shown = f"POST /api/v1/results/{tool} ({scope.token_id})"
         delivery, outcome = await accept(collector, artifact, scope, shown, options)
-        return _summary(delivery, outcome, created=True)
+        return _summary(outcome)
 
     async def health(_request: Request) -> Response:
         return _json(200, {"status": "ok"})
@@ -220,7 +220,7 @@ def _guarded(handler: Callable[[Request], Any]) -> Callable[[Request], Any]:
     return guarded
 
 
-def _summary(delivery: Delivery, outcome: Any, *, created: bool) -> Response:
+def _summary(outcome: Any) -> Response:
     """201 with what was read and new, or 400 with the collector's reason."""
     if outcome.status == "refused":
         payload = {"error": outcome.reason, "position": outcome.position}
@@ -232,7 +232,7 @@ def _summary(delivery: Delivery, outcome: Any, *, created: bool) -> Response:
         "problems": [outcome.reason] if outcome.reason else [],
         "warnings": list(outcome.warnings),
     }
-    return _json(201 if created else 200, payload)
+    return _json(201, payload)
 
 
 def _json(status: int, payload: dict[str, Any], headers: dict[str, str] | None = None) -> Response:

@@ -48,11 +48,6 @@ class Delivery:
     problems: int = 0  # parts refused (events, lines, log records) of a partly read body
     received_at: datetime = field(default_factory=utcnow)
 
-    @property
-    def refused(self) -> bool:
-        """Nothing of it could be read (the client gets a 400)."""
-        return self.outcome.status == "refused"
-
 
 class Push:
     """The push part of MeshgovService: parse what a client sent, then write it in groups."""
