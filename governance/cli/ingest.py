@@ -38,6 +38,14 @@ def ingest_server(
     burst: Annotated[
         int, typer.Option(min=1, help="Requests a token may send at once before the rate applies.")
     ] = DEFAULT_BURST,
+    in_process: Annotated[
+        bool,
+        typer.Option(
+            "--in-process",
+            help="Parse and write on a thread of this process instead of a worker process "
+            "(one core in all).",
+        ),
+    ] = False,
     log_level: Annotated[str, typer.Option("--log-level", help="uvicorn's log level.")] = "info",
     access_log: Annotated[
         bool, typer.Option("--access-log", help="Log every request (costly under load).")
@@ -47,7 +55,8 @@ def ingest_server(
     """Serve push ingestion: POST /api/v1/lineage, /v1/logs, /api/v1/results/{gx,dbt,soda}.
 
     Clients authenticate with a bearer token (`meshgov token create`). Every request is
-    answered after its evidence is committed; stop it with Ctrl-C or SIGTERM.
+    answered after its evidence is committed. The event loop speaks HTTP; a worker process
+    parses and writes (see --in-process). Stop it with Ctrl-C or SIGTERM.
     """
     # Imported here: the server's stack (uvicorn, starlette) is not needed by other commands.
     from governance.ingest.app import Limits
@@ -55,4 +64,12 @@ def ingest_server(
 
     service = open_service(workspace)
     limits = Limits(max_body_bytes=max_body_bytes, rate_limit=rate_limit, burst=burst)
-    serve(service, host=host, port=port, limits=limits, log_level=log_level, access_log=access_log)
+    serve(
+        service,
+        host=host,
+        port=port,
+        limits=limits,
+        in_process=in_process,
+        log_level=log_level,
+        access_log=access_log,
+    )

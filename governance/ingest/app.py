@@ -1,15 +1,16 @@
-"""The ingest server's routes: authenticate, bound, parse, write (grouped), answer.
+"""The ingest server's routes: authenticate, bound, hand to the intake, answer.
 
 Every refusal is JSON `{"error": ...}` naming the problem (OTLP clients get a google.rpc.Status
 in their own encoding instead). What is accepted is answered only after it is committed.
+The two busiest routes (OpenLineage events, OTLP logs) are served at the ASGI level
+(exchange.py); the results uploads, the probes and every other path go through Starlette.
 """
 
 from __future__ import annotations
 
 import gc
-import json
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -20,7 +21,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from governance.errors import MeshgovError, OutOfScope, StoreNotInitialised
+from governance.errors import MeshgovError, StoreNotInitialised
 from governance.ingest import (
     DEFAULT_BURST,
     DEFAULT_MAX_BODY_BYTES,
@@ -29,17 +30,18 @@ from governance.ingest import (
     READY_PATH,
     otlp,
 )
-from governance.ingest.bodies import BodyRefused, declared_size, decoded, read_bounded
+from governance.ingest.bodies import BodyRefused
+from governance.ingest.exchange import ClientGone, Exchange, Receive, Scope, Send, as_json
 from governance.ingest.guard import RateLimiter, TokenCache, Unauthorised, bearer
+from governance.ingest.intake import Answer, Intake, Job, ThreadIntake
 from governance.ingest.results import RESULT_TOOLS, result_parts
-from governance.ingest.writer import GroupWriter
+from governance.ingest.worker import ProcessIntake
 from governance.model.tokens import TokenScope
 from governance.service import MeshgovService
-from governance.service.push import Delivery
 
 log = logging.getLogger("meshgov.ingest")
-# Bodies above this are parsed on a worker thread, so the loop goes on answering small ones.
-LARGE_BODY_BYTES = 256 * 1024
+
+Handler = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -59,30 +61,71 @@ class Refusal(Exception):
         self.status, self.message, self.headers = status, message, headers or {}
 
 
-def build_app(service: MeshgovService, limits: Limits = Limits()) -> Starlette:
-    """The ASGI app over one service; its writer thread lives as long as the app serves."""
+class IngestApp:
+    """The ASGI app: POSTs to the busy routes go straight to their handlers, the rest to
+    Starlette (which also serves the lifespan, and 405 for other methods on those routes).
+    """
+
+    def __init__(self, starlette: Starlette, direct: dict[str, Handler]) -> None:
+        self.starlette, self._direct = starlette, direct
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] == "POST":
+            handler = self._direct.get(scope["path"])
+            if handler is not None:
+                await handler(scope, receive, send)
+                return
+        await self.starlette(scope, receive, send)
+
+
+class _Endpoint:
+    """An ASGI handler as a Starlette route endpoint (a plain function would get a Request)."""
+
+    def __init__(self, handler: Handler) -> None:
+        self._handler = handler
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self._handler(scope, receive, send)
+
+
+def build_app(
+    service: MeshgovService,
+    limits: Limits = Limits(),
+    *,
+    in_process: bool = False,
+    log_level: str = "info",
+) -> IngestApp:
+    """The ASGI app over one service; its intake lives as long as the app serves.
+
+    By default parsing and writing run in a worker process (worker.py); `in_process` keeps
+    them on a thread of this process (one core in all: the demo, small meshes, debugging).
+    """
     tokens = TokenCache(service.tokens.verify)
     rates = RateLimiter(limits.rate_limit, limits.burst)
-    state: dict[str, GroupWriter] = {}
+    intake: Intake = (
+        ThreadIntake(service.push)
+        if in_process
+        else ProcessIntake(service.workspace.root, service.workspace.db_url, log_level)
+    )
 
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
-        state["writer"] = GroupWriter(service.push.write)
+        await intake.start()
         # What exists at start-up is never garbage: keep it out of the collector's walks, and
-        # collect the young generation less often (parsed records hold no cycles).
+        # collect the young generation less often (requests hold no cycles).
         gc.freeze()
         thresholds = gc.get_threshold()
         gc.set_threshold(50_000, 50, 100)
         try:
             yield
         finally:
-            state.pop("writer").close()
+            await intake.close()
             gc.set_threshold(*thresholds)
             gc.unfreeze()
 
-    async def authorised(request: Request) -> TokenScope:
+    async def authorised(header: str | None) -> TokenScope:
         try:
-            secret = bearer(request.headers.get("authorization"))
+            secret = bearer(header)
         except Unauthorised as exc:
             raise Refusal(401, str(exc), {"WWW-Authenticate": "Bearer"}) from None
         found, scope = tokens.cached(secret)
@@ -99,90 +142,80 @@ def build_app(service: MeshgovService, limits: Limits = Limits()) -> Starlette:
             )
         return scope
 
-    async def body(request: Request) -> bytes:
-        declared_size(request.headers.get("content-length"), limits.max_body_bytes)
-        raw = await read_bounded(request.stream(), limits.max_body_bytes)
-        return decoded(raw, request.headers.get("content-encoding"), limits.max_body_bytes)
-
-    async def accept(
-        collector: str,
-        content: bytes,
-        scope: TokenScope,
-        shown: str,
-        options: dict[str, Any] | None = None,
-    ) -> tuple[Delivery, Any]:
-        """Parse, check the scope, write; the delivery and its committed outcome."""
-        writer = state["writer"]
-        parse = service.push.parse
+    async def lineage(scope: Scope, receive: Receive, send: Send) -> None:
+        exchange = Exchange(scope, receive, send)
         try:
-            if len(content) > LARGE_BODY_BYTES:  # seconds of parsing: keep serving meanwhile
-                delivery = await run_in_threadpool(parse, collector, content, scope, shown, options)
-            else:
-                delivery = parse(collector, content, scope, shown, options)
-        except OutOfScope as exc:
-            log.warning("refused %s: %s", shown, exc)
-            await writer.submit(service.push.refusal(collector, scope, shown, str(exc)))
-            raise Refusal(403, str(exc)) from None
-        return delivery, await writer.submit(delivery)
+            token = await authorised(exchange.headers.get("authorization"))
+            content = await exchange.body(limits.max_body_bytes)
+            shown = f"POST /api/v1/lineage ({token.token_id})"
+            status, payload, headers = _summary(
+                await intake.submit(Job("openlineage", content, token, shown))
+            )
+        except ClientGone:
+            return
+        except Exception as exc:  # every failure is answered, see _refused
+            status, payload, headers = _refused(exc)
+        await exchange.answer_json(status, payload, headers)
 
-    async def lineage(request: Request) -> Response:
-        scope = await authorised(request)
-        content = await body(request)
-        shown = f"POST /api/v1/lineage ({scope.token_id})"
-        delivery, outcome = await accept("openlineage", content, scope, shown)
-        return _summary(outcome)
-
-    async def logs(request: Request) -> Response:
-        media = (request.headers.get("content-type") or "").split(";")[0].strip().lower()
-        protobuf = media == "application/x-protobuf"
-        if not protobuf and media != "application/json":
+    async def logs(scope: Scope, receive: Receive, send: Send) -> None:
+        exchange = Exchange(scope, receive, send)
+        media = exchange.media_type()
+        protobuf = media == otlp.PROTOBUF
+        if not protobuf and media != otlp.JSON:
             message = (
                 f"Content-Type {media or 'none'!r}: send application/x-protobuf or application/json"
             )
-            return _otlp_error(message, 415, protobuf)
+            await _otlp_error(exchange, 415, message, protobuf)
+            return
         try:
-            scope = await authorised(request)
-            content = await body(request)
-            if protobuf and len(content) > LARGE_BODY_BYTES:
-                content = await run_in_threadpool(otlp.protobuf_to_json, content)
-            elif protobuf:
-                content = otlp.protobuf_to_json(content)
-            shown = f"POST /v1/logs ({scope.token_id})"
-            delivery, outcome = await accept("otlp_logs", content, scope, shown)
-        except otlp.OtlpDecodeError as exc:
-            return _otlp_error(str(exc), 400, protobuf)
-        except (Refusal, BodyRefused) as exc:
-            response = _otlp_error(str(exc), exc.status, protobuf)
-            response.headers.update(getattr(exc, "headers", {}))
-            return response
-        except Exception as exc:
-            log.exception("could not write pushed logs")
-            return _otlp_error(f"the store could not take it: {type(exc).__name__}", 503, protobuf)
-        if outcome.status == "refused":
-            return _otlp_error(outcome.reason or "no log record could be read", 400, protobuf)
-        rejected = delivery.problems
-        payload, media = otlp.logs_response(
-            rejected, outcome.reason if rejected else None, protobuf=protobuf
-        )
-        return Response(payload, 200, media_type=media)
+            token = await authorised(exchange.headers.get("authorization"))
+            content = await exchange.body(limits.max_body_bytes)
+            shown = f"POST /v1/logs ({token.token_id})"
+            answer = await intake.submit(Job("otlp_logs", content, token, shown, None, protobuf))
+        except ClientGone:
+            return
+        except Exception as exc:  # every failure is answered, see _refused
+            status, payload, headers = _refused(exc)
+            await _otlp_error(exchange, status, payload["error"], protobuf, headers)
+            return
+        outcome = answer.outcome
+        if answer.status or outcome is None:
+            await _otlp_error(exchange, answer.status or 503, answer.message, protobuf)
+        elif outcome.status == "refused":
+            reason = outcome.reason or "no log record could be read"
+            await _otlp_error(exchange, 400, reason, protobuf)
+        else:
+            rejected = answer.problems
+            body, media = otlp.logs_response(
+                rejected, outcome.reason if rejected else None, protobuf=protobuf
+            )
+            await exchange.answer(200, body, media)
 
     async def results(request: Request) -> Response:
         tool = request.path_params["tool"]
         collector = RESULT_TOOLS.get(tool)
-        if collector is None:
-            known = ", ".join(sorted(RESULT_TOOLS))
-            raise Refusal(404, f"no results endpoint for {tool!r}; tools: {known}")
-        scope = await authorised(request)
-        content = await body(request)
-        artifact, options = await result_parts(request, content, limits.max_body_bytes)
-        shown = f"POST /api/v1/results/{tool} ({scope.token_id})"
-        delivery, outcome = await accept(collector, artifact, scope, shown, options)
-        return _summary(outcome)
+        try:
+            if collector is None:
+                known = ", ".join(sorted(RESULT_TOOLS))
+                raise Refusal(404, f"no results endpoint for {tool!r}; tools: {known}")
+            token = await authorised(request.headers.get("authorization"))
+            content = await Exchange(request.scope, request.receive).body(limits.max_body_bytes)
+            artifact, options = await result_parts(request, content, limits.max_body_bytes)
+            shown = f"POST /api/v1/results/{tool} ({token.token_id})"
+            status, payload, headers = _summary(
+                await intake.submit(Job(collector, artifact, token, shown, options))
+            )
+        except Exception as exc:  # every failure is answered, see _refused
+            status, payload, headers = _refused(exc)
+        return _json(status, payload, headers)
 
     async def health(_request: Request) -> Response:
         return _json(200, {"status": "ok"})
 
     async def ready(_request: Request) -> Response:
+        problem = intake.ready()
+        if problem is not None:
+            return _json(503, {"status": "not ready", "error": problem})
         try:
             await run_in_threadpool(service.store.check_ready)
         except StoreNotInitialised as exc:
@@ -192,39 +225,35 @@ def build_app(service: MeshgovService, limits: Limits = Limits()) -> Starlette:
         return _json(200, {"status": "ready"})
 
     routes = [
-        Route("/api/v1/lineage", _guarded(lineage), methods=["POST"]),
-        Route("/v1/logs", logs, methods=["POST"]),
-        Route("/api/v1/results/{tool}", _guarded(results), methods=["POST"]),
+        Route("/api/v1/lineage", _Endpoint(lineage), methods=["POST"]),
+        Route("/v1/logs", _Endpoint(logs), methods=["POST"]),
+        Route("/api/v1/results/{tool}", results, methods=["POST"]),
         Route(HEALTH_PATH, health, methods=["GET"]),
         Route(READY_PATH, ready, methods=["GET"]),
     ]
-    return Starlette(routes=routes, lifespan=lifespan)
+    direct = {"/api/v1/lineage": lineage, "/v1/logs": logs}
+    return IngestApp(Starlette(routes=routes, lifespan=lifespan), direct)
 
 
-def _guarded(handler: Callable[[Request], Any]) -> Callable[[Request], Any]:
-    """Turn refusals into JSON answers; a store that cannot be reached into a 503."""
-
-    async def guarded(request: Request) -> Response:
-        try:
-            return await handler(request)
-        except Refusal as exc:
-            return _json(exc.status, {"error": exc.message}, exc.headers)
-        except BodyRefused as exc:
-            return _json(exc.status, {"error": str(exc)})
-        except MeshgovError as exc:
-            return _json(400, {"error": str(exc)})
-        except Exception as exc:
-            log.exception("could not write pushed evidence")
-            return _json(503, {"error": f"the store could not take it: {type(exc).__name__}"})
-
-    return guarded
+def _refused(exc: Exception) -> tuple[int, dict[str, Any], dict[str, str]]:
+    """A failure as an answer: refusals as they are, a store that is down as a 503."""
+    if isinstance(exc, Refusal):
+        return exc.status, {"error": exc.message}, exc.headers
+    if isinstance(exc, BodyRefused):
+        return exc.status, {"error": str(exc)}, {}
+    if isinstance(exc, MeshgovError):
+        return 400, {"error": str(exc)}, {}
+    log.error("could not take pushed evidence", exc_info=exc)
+    return 503, {"error": f"the store could not take it: {type(exc).__name__}"}, {}
 
 
-def _summary(outcome: Any) -> Response:
-    """201 with what was read and new, or 400 with the collector's reason."""
+def _summary(answer: Answer) -> tuple[int, dict[str, Any], dict[str, str]]:
+    """201 with what was read and new; 400 with the collector's reason; 403 or 503."""
+    outcome = answer.outcome
+    if answer.status or outcome is None:
+        return answer.status or 503, {"error": answer.message}, {}
     if outcome.status == "refused":
-        payload = {"error": outcome.reason, "position": outcome.position}
-        return _json(400, payload)
+        return 400, {"error": outcome.reason, "position": outcome.position}, {}
     payload = {
         "status": outcome.status,
         "records_read": outcome.records_read,
@@ -232,14 +261,19 @@ def _summary(outcome: Any) -> Response:
         "problems": [outcome.reason] if outcome.reason else [],
         "warnings": list(outcome.warnings),
     }
-    return _json(201, payload)
+    return 201, payload, {}
 
 
 def _json(status: int, payload: dict[str, Any], headers: dict[str, str] | None = None) -> Response:
-    body = json.dumps(payload, separators=(",", ":")).encode()
-    return Response(body, status, headers=headers, media_type="application/json")
+    return Response(as_json(payload), status, headers=headers, media_type="application/json")
 
 
-def _otlp_error(message: str, status: int, protobuf: bool) -> Response:
-    payload, media = otlp.error_status(message, status, protobuf=protobuf)
-    return Response(payload, status, media_type=media)
+async def _otlp_error(
+    exchange: Exchange,
+    status: int,
+    message: str,
+    protobuf: bool,
+    headers: dict[str, str] | None = None,
+) -> None:
+    body, media = otlp.error_status(message, status, protobuf=protobuf)
+    await exchange.answer(status, body, media, headers)

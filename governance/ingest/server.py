@@ -1,4 +1,4 @@
-"""Running the ingest server: uvicorn, one process, one event loop, one writer thread."""
+"""Running the ingest server: uvicorn, one event loop, and the intake (a worker process)."""
 
 from __future__ import annotations
 
@@ -16,13 +16,14 @@ def serve(
     host: str,
     port: int,
     limits: Limits,
+    in_process: bool = False,
     log_level: str = "info",
     access_log: bool = False,
 ) -> None:
     """Serve until SIGINT or SIGTERM; in-flight requests finish and queued writes land first."""
     logging.getLogger("meshgov.ingest").setLevel(log_level.upper())
     config = uvicorn.Config(
-        build_app(service, limits),
+        build_app(service, limits, in_process=in_process, log_level=log_level),
         host=host,
         port=port,
         log_level=log_level,

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
+from json.encoder import encode_basestring_ascii as _json_text
 from typing import Any
 
 from governance.model.vocabulary import (
@@ -208,7 +209,13 @@ def _product_prefix(product_id: str) -> str:
 
 def _key(*parts: Any) -> str:
     """A stable natural key: SHA-256 over the canonical JSON of the identifying parts."""
-    canonical = json.dumps(parts, sort_keys=True, default=str, separators=(",", ":"))
+    try:
+        # Hot path (every record, several times a second per event pushed): parts that are
+        # all text or None, encoded exactly as json.dumps would, at a third of its cost.
+        canonical = "[" + ",".join([_json_text(p) if p is not None else "null" for p in parts])
+        canonical += "]"
+    except TypeError:  # a number, a time or a mapping among the parts
+        canonical = json.dumps(parts, sort_keys=True, default=str, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 

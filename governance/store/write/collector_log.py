@@ -10,7 +10,7 @@ from sqlalchemy import Connection, select
 
 from governance.store.schema.tables import collector_files, collector_runs, source_files
 from governance.store.schema.types import utcnow
-from governance.store.write.upsert import upsert
+from governance.store.write.upsert import insert_rows, upsert
 
 
 @dataclass(frozen=True)
@@ -90,26 +90,29 @@ def log_source_run(
     read = sum(1 for o in outcomes if o.status in ("ok", "partial"))
     problems = refused or any(o.status == "partial" for o in outcomes)
     status = "failed" if error or (refused and not read) else ("partial" if problems else "ok")
-    row_id = connection.execute(
-        collector_runs.insert()
-        .values(
-            run_id=run_id,
-            collector=collector,
-            source=source,
-            product_id=product_id,
-            status=status,
-            error=error,
-            files_read=read,
-            files_unchanged=counts["unchanged"],
-            files_skipped=counts["skipped"],
-            files_refused=refused,
-            records_read=sum(o.records_read for o in outcomes),
-            records_new=sum(o.records_new for o in outcomes),
-            started_at=started_at,
-            finished_at=utcnow(),
-        )
-        .returning(collector_runs.c.id)
-    ).scalar_one()
+    run_row = {
+        "run_id": run_id,
+        "collector": collector,
+        "source": source,
+        "product_id": product_id,
+        "status": status,
+        "error": error,
+        "files_read": read,
+        "files_unchanged": counts["unchanged"],
+        "files_skipped": counts["skipped"],
+        "files_refused": refused,
+        "records_read": sum(o.records_read for o in outcomes),
+        "records_new": sum(o.records_new for o in outcomes),
+        "started_at": started_at,
+        "finished_at": utcnow(),
+    }
+    if connection.dialect.name == "sqlite":  # once per source and, pushed, per group
+        row_id = insert_rows(connection, collector_runs, [run_row])
+    else:
+        row_id = connection.execute(
+            collector_runs.insert().values(**run_row).returning(collector_runs.c.id)
+        ).scalar_one()
+    assert row_id is not None
     # Unchanged files are only counted: a large mesh re-checks thousands of them per run.
     file_rows = [
         {
@@ -127,6 +130,5 @@ def log_source_run(
         for o in outcomes
         if o.status != "unchanged"
     ]
-    if file_rows:
-        connection.execute(collector_files.insert(), file_rows)
+    insert_rows(connection, collector_files, file_rows)
     return row_id

@@ -41,6 +41,8 @@ from governance.store.write.retention_queries import (
 from governance.store.write.upsert import (
     add_counts,
     insert_new,
+    sqlite_existing,
+    sqlite_widen,
     upsert,
 )
 
@@ -64,8 +66,15 @@ def _merge_by_key(
     """Upsert rows that several events may report, merging with what is stored; returns new keys."""
     keys = list(incoming)
     stored: dict[str, dict[str, Any]] = {}
-    for start in range(0, len(keys), 500):
-        chunk = keys[start : start + 500]
+    # On SQLite, ask first which keys exist (a cheap index probe): usually none, and only
+    # those are read back whole and converted.
+    wanted = (
+        sorted(sqlite_existing(connection, table, key_column, keys))
+        if (connection.dialect.name == "sqlite")
+        else keys
+    )
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start : start + 500]
         query = select(table).where(table.c[key_column].in_(chunk))
         stored.update(
             {row._mapping[key_column]: dict(row._mapping) for row in connection.execute(query)}
@@ -100,13 +109,15 @@ def _merge_runs(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def write_pipeline_runs(connection: Connection, runs: Sequence[PipelineRun]) -> set[str]:
+def write_pipeline_runs(
+    connection: Connection, runs: Sequence[PipelineRun], keys: Sequence[str] | None = None
+) -> set[str]:
     """Upsert runs; several events of one run merge into one row."""
     now = utcnow()
     incoming: dict[str, dict[str, Any]] = {}
-    for run in runs:
+    for run, run_key in zip(runs, _keys(runs, keys), strict=True):
         row = {
-            "run_key": run.natural_key,
+            "run_key": run_key,
             "product_id": run.product_id,
             "job": run.job,
             "run_id": run.run_id,
@@ -131,12 +142,14 @@ def _merge_sightings(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]
     }
 
 
-def write_lineage(connection: Connection, edges: Sequence[LineageObservation]) -> set[str]:
+def write_lineage(
+    connection: Connection, edges: Sequence[LineageObservation], keys: Sequence[str] | None = None
+) -> set[str]:
     """Upsert observed lineage edges, widening their first/last sighting."""
     incoming: dict[str, dict[str, Any]] = {}
-    for edge in edges:
+    for edge, edge_key in zip(edges, _keys(edges, keys), strict=True):
         row = {
-            "edge_key": edge.natural_key,
+            "edge_key": edge_key,
             "upstream_product": edge.upstream_product,
             "downstream_product": edge.downstream_product,
             "dataset": edge.dataset,
@@ -148,14 +161,21 @@ def write_lineage(connection: Connection, edges: Sequence[LineageObservation]) -
         }
         key = row["edge_key"]
         incoming[key] = _merge_sightings(incoming[key], row) if key in incoming else row
+    if connection.dialect.name == "sqlite":  # one writer: the span is widened in SQL
+        rows = list(incoming.values())
+        return sqlite_widen(
+            connection, observed_lineage, rows, "edge_key", "first_seen", "last_seen"
+        )
     return _merge_by_key(connection, observed_lineage, "edge_key", incoming, _merge_sightings)
 
 
-def write_log_records(connection: Connection, records: Sequence[LogRecord]) -> set[str]:
+def write_log_records(
+    connection: Connection, records: Sequence[LogRecord], keys: Sequence[str] | None = None
+) -> set[str]:
     """Insert log records by natural key; new ones are counted into the daily rollup."""
     rows = {
-        r.natural_key: {
-            "record_key": r.natural_key,
+        key: {
+            "record_key": key,
             "product_id": r.product_id,
             "time": r.time,
             "severity_number": r.severity_number,
@@ -168,7 +188,7 @@ def write_log_records(connection: Connection, records: Sequence[LogRecord]) -> s
             "attributes": as_jsonable(r.attributes),
             "source": r.source,
         }
-        for r in records
+        for r, key in zip(records, _keys(records, keys), strict=True)
     }
     new = insert_new(connection, log_records, list(rows.values()), ["record_key"])
     daily = Counter(
@@ -189,11 +209,13 @@ def write_log_records(connection: Connection, records: Sequence[LogRecord]) -> s
     return new
 
 
-def write_audit_events(connection: Connection, events: Sequence[AuditEvent]) -> set[str]:
+def write_audit_events(
+    connection: Connection, events: Sequence[AuditEvent], keys: Sequence[str] | None = None
+) -> set[str]:
     """Insert audit events by natural key."""
     rows = {
-        e.natural_key: {
-            "event_key": e.natural_key,
+        key: {
+            "event_key": key,
             "product_id": e.product_id,
             "time": e.time,
             "actor": e.actor,
@@ -205,17 +227,19 @@ def write_audit_events(connection: Connection, events: Sequence[AuditEvent]) -> 
             "details": as_jsonable(e.details),
             "source": e.source,
         }
-        for e in events
+        for e, key in zip(events, _keys(events, keys), strict=True)
     }
     return insert_new(connection, audit_events, list(rows.values()), ["event_key"])
 
 
-def write_slo_definitions(connection: Connection, slos: Sequence[SloDefinition]) -> set[str]:
+def write_slo_definitions(
+    connection: Connection, slos: Sequence[SloDefinition], keys: Sequence[str] | None = None
+) -> set[str]:
     """Upsert SLO definitions: a changed file updates its SLOs; returns how many were new."""
     now = utcnow()
     incoming = {
-        s.natural_key: {
-            "slo_key": s.natural_key,
+        key: {
+            "slo_key": key,
             "product_id": s.product_id,
             "name": s.name,
             "indicator": s.indicator,
@@ -227,7 +251,7 @@ def write_slo_definitions(connection: Connection, slos: Sequence[SloDefinition])
             "source": s.source,
             "updated_at": now,
         }
-        for s in slos
+        for s, key in zip(slos, _keys(slos, keys), strict=True)
     }
 
     def keep_time_if_same(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
@@ -237,11 +261,13 @@ def write_slo_definitions(connection: Connection, slos: Sequence[SloDefinition])
     return _merge_by_key(connection, slo_definitions, "slo_key", incoming, keep_time_if_same)
 
 
-def write_sli_samples(connection: Connection, samples: Sequence[SliSample]) -> set[str]:
+def write_sli_samples(
+    connection: Connection, samples: Sequence[SliSample], keys: Sequence[str] | None = None
+) -> set[str]:
     """Insert SLI samples by natural key."""
     rows = {
-        s.natural_key: {
-            "sample_key": s.natural_key,
+        key: {
+            "sample_key": key,
             "product_id": s.product_id,
             "indicator": s.indicator,
             "slo": s.slo,
@@ -253,12 +279,17 @@ def write_sli_samples(connection: Connection, samples: Sequence[SliSample]) -> s
             "source_tool": s.source_tool,
             "source": s.source,
         }
-        for s in samples
+        for s, key in zip(samples, _keys(samples, keys), strict=True)
     }
     return insert_new(connection, sli_samples, list(rows.values()), ["sample_key"])
 
 
-WRITERS: dict[type, Callable[[Connection, Sequence[Any]], set[str]]] = {
+def _keys(records: Sequence[Any], keys: Sequence[str] | None) -> Sequence[str]:
+    """The records' natural keys: as given (computed once, when parsed), else computed."""
+    return keys if keys is not None else [r.natural_key for r in records]
+
+
+WRITERS: dict[type, Callable[[Connection, Sequence[Any], Sequence[str] | None], set[str]]] = {
     CheckResult: write_check_results,
     PipelineRun: write_pipeline_runs,
     LineageObservation: write_lineage,
@@ -293,24 +324,21 @@ def write_records(
         # would look new to insert_new and be counted into the roll-ups a second time. So
         # nothing older than the horizon (the newest prune's cutoff) is written.
         records, keys = after_horizon(records, keys, horizon)
-    checks = [r for r in records if isinstance(r, CheckResult)]
     new: set[str] = set()
     if connection.dialect.name == "postgresql" and any(type(r) in MERGED for r in records):
         # Runs, lineage and SLO definitions are read, merged and written back: two shards
         # merging the same row at once would lose one's half. One lock, taken first in the
         # transaction, makes merging writers take turns (and cannot deadlock with itself).
         connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MERGE_LOCK})
-    if checks:
-        check_keys = None
-        if keys is not None:
-            check_keys = [
-                k for r, k in zip(records, keys, strict=True) if isinstance(r, CheckResult)
-            ]
-        new |= write_check_results(connection, checks, check_keys)
-    others: dict[type, list[Record]] = {}
-    for record in records:
-        if not isinstance(record, CheckResult):
-            others.setdefault(type(record), []).append(record)
-    for kind, batch in others.items():
-        new |= WRITERS[kind](connection, batch)
+    # Checks first (the largest table, as before), then each other kind, keys alongside.
+    kinds: dict[type, tuple[list[Record], list[str]]] = {CheckResult: ([], [])}
+    for record, key in zip(
+        records, keys if keys is not None else _keys(records, None), strict=True
+    ):
+        batch, batch_keys = kinds.setdefault(type(record), ([], []))
+        batch.append(record)
+        batch_keys.append(key)
+    for kind, (batch, batch_keys) in kinds.items():
+        if batch:
+            new |= WRITERS[kind](connection, batch, batch_keys)
     return new

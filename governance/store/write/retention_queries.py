@@ -177,9 +177,19 @@ def pruned_before(connection: Connection) -> datetime | None:
 
     Read from the log because it is append-only: the horizon cannot be lost or lowered.
     """
-    payloads = connection.scalars(
-        select(governance_log.c.payload).where(governance_log.c.action == PRUNED_ACTION)
-    )
+    if connection.dialect.name == "sqlite":  # read before every write: the driver's own query
+        payloads = [
+            payload
+            for (payload,) in connection.connection.driver_connection.execute(
+                "SELECT payload FROM governance_log WHERE action = ?", (PRUNED_ACTION,)
+            )
+        ]
+    else:
+        payloads = list(
+            connection.scalars(
+                select(governance_log.c.payload).where(governance_log.c.action == PRUNED_ACTION)
+            )
+        )
     cutoffs = []
     for payload in payloads:
         try:

@@ -52,6 +52,10 @@ def add_counts(
     """Insert rollup rows, or add their counters to the row with the same key."""
     if not rows:
         return
+    if connection.dialect.name == "sqlite":
+        added = ", ".join(f'"{c}" = "{c}" + excluded."{c}"' for c in counters)
+        _sqlite_upsert(connection, table, rows, keys, f"UPDATE SET {added}")
+        return
     dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
     statement = dialect.insert(table)
     increments = {c: table.c[c] + statement.excluded[c] for c in counters}
@@ -68,6 +72,12 @@ def upsert(
 ) -> None:
     """Insert rows, or overwrite the non-key columns of rows whose natural key exists."""
     if not rows:
+        return
+    if connection.dialect.name == "sqlite":
+        updates = ", ".join(f'"{c}" = excluded."{c}"' for c in rows[0] if c not in keys)
+        _sqlite_upsert(
+            connection, table, rows, keys, f"UPDATE SET {updates}" if updates else "NOTHING"
+        )
         return
     statement = _upsert_statement(connection.dialect.name, table, tuple(rows[0]), tuple(keys))
     rows = sorted(rows, key=lambda row: tuple(str(row[k]) for k in keys))  # see add_counts
@@ -122,38 +132,122 @@ def _sqlite_insert_new(
     unique: dict[Any, dict[str, Any]] = {}
     for row in rows:
         unique.setdefault(row[key], row)
-    candidates = list(unique)
-    existing: set[Any] = set()
-    quoted = f'"{key}"'
-    for start in range(0, len(candidates), 900):
-        chunk = candidates[start : start + 900]
-        placeholders = ",".join("?" * len(chunk))
-        cursor = raw.execute(
-            f'SELECT {quoted} FROM "{table.name}" WHERE {quoted} IN ({placeholders})', chunk
-        )
-        existing.update(found for (found,) in cursor)
+    existing = sqlite_existing(connection, table, key, list(unique))
     fresh = [row for k, row in unique.items() if k not in existing]
     if fresh:
         columns = list(fresh[0])
-        # Only columns whose type needs converting pay for a call per row.
-        converting = [
-            (index, convert)
-            for index, column in enumerate(columns)
-            if (convert := _sqlite_value(table.c[column].type)) is not None
-        ]
-        values = []
-        for row in fresh:
-            value = list(row.values())
-            for index, convert in converting:
-                value[index] = convert(value[index])
-            values.append(value)
         names = ", ".join(f'"{c}"' for c in columns)
         sql = (
             f'INSERT OR IGNORE INTO "{table.name}" ({names}) '
             f"VALUES ({', '.join('?' * len(columns))})"
         )
-        raw.executemany(sql, values)
+        raw.executemany(sql, _sqlite_rows(table, columns, fresh))
     return {row[key] for row in fresh}
+
+
+def sqlite_widen(
+    connection: Connection,
+    table: Table,
+    rows: Sequence[dict[str, Any]],
+    key: str,
+    earliest: str,
+    latest: str,
+) -> set[Any]:
+    """Upsert sightings on SQLite: the stored span widened to take the row's in, in SQL
+    (no read back); returns the keys that were new.
+    """
+    existing = sqlite_existing(connection, table, key, [row[key] for row in rows])
+    others = ", ".join(
+        f'"{c}" = excluded."{c}"' for c in rows[0] if c not in (key, earliest, latest)
+    )
+    widen = (
+        f'"{earliest}" = CASE WHEN excluded."{earliest}" < "{earliest}" '
+        f'OR "{earliest}" IS NULL THEN excluded."{earliest}" ELSE "{earliest}" END, '
+        f'"{latest}" = CASE WHEN excluded."{latest}" > "{latest}" '
+        f'OR "{latest}" IS NULL THEN excluded."{latest}" ELSE "{latest}" END'
+    )
+    _sqlite_upsert(connection, table, rows, [key], f"UPDATE SET {widen}, {others}")
+    return {row[key] for row in rows} - existing
+
+
+def _sqlite_upsert(
+    connection: Connection,
+    table: Table,
+    rows: Sequence[dict[str, Any]],
+    keys: Sequence[str],
+    action: str,
+) -> None:
+    """INSERT ... ON CONFLICT (keys) DO `action` on SQLite: one executemany on the driver
+    connection, values converted as SQLAlchemy would (its per-row parameter handling and
+    per-statement machinery cost more than SQLite's own work).
+    """
+    columns = list(rows[0])
+    names = ", ".join(f'"{c}"' for c in columns)
+    conflict = ", ".join(f'"{k}"' for k in keys)
+    sql = (
+        f'INSERT INTO "{table.name}" ({names}) VALUES ({", ".join("?" * len(columns))}) '
+        f"ON CONFLICT ({conflict}) DO {action}"
+    )
+    connection.connection.driver_connection.executemany(sql, _sqlite_rows(table, columns, rows))
+
+
+def insert_rows(connection: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> int | None:
+    """Plain INSERT of rows (all with the same columns); on SQLite through the driver.
+
+    Returns the last row's id on SQLite (its rowid), else None.
+    """
+    if not rows:
+        return None
+    if connection.dialect.name != "sqlite":
+        connection.execute(table.insert(), list(rows))
+        return None
+    columns = list(rows[0])
+    names = ", ".join(f'"{c}"' for c in columns)
+    sql = f'INSERT INTO "{table.name}" ({names}) VALUES ({", ".join("?" * len(columns))})'
+    cursor = connection.connection.driver_connection.cursor()
+    try:
+        if len(rows) == 1:
+            cursor.execute(sql, _sqlite_rows(table, columns, rows)[0])
+        else:
+            cursor.executemany(sql, _sqlite_rows(table, columns, rows))
+        return cursor.lastrowid
+    finally:
+        cursor.close()
+
+
+def _sqlite_rows(
+    table: Table, columns: Sequence[str], rows: Sequence[dict[str, Any]]
+) -> list[list[Any]]:
+    """Rows as SQLite parameter lists; only columns whose type converts pay a call per row."""
+    converting = [
+        (index, convert)
+        for index, column in enumerate(columns)
+        if (convert := _sqlite_value(table.c[column].type)) is not None
+    ]
+    values = []
+    for row in rows:
+        value = [row[column] for column in columns]
+        for index, convert in converting:
+            value[index] = convert(value[index])
+        values.append(value)
+    return values
+
+
+def sqlite_existing(
+    connection: Connection, table: Table, key: str, candidates: list[Any]
+) -> set[Any]:
+    """Which of the candidate natural keys the SQLite table already holds."""
+    raw = connection.connection.driver_connection
+    existing: set[Any] = set()
+    quoted = f'"{key}"'
+    for start in range(0, len(candidates), 900):
+        chunk = candidates[start : start + 900]
+        cursor = raw.execute(
+            f'SELECT {quoted} FROM "{table.name}" WHERE {quoted} IN ({",".join("?" * len(chunk))})',
+            chunk,
+        )
+        existing.update(found for (found,) in cursor)
+    return existing
 
 
 def sqlite_insert_rows(
@@ -166,16 +260,7 @@ def sqlite_insert_rows(
     unique: dict[Any, Sequence[Any]] = {}
     for row in rows:
         unique.setdefault(row[0], row)
-    candidates = list(unique)
-    existing: set[Any] = set()
-    key = f'"{columns[0]}"'
-    for start in range(0, len(candidates), 900):
-        chunk = candidates[start : start + 900]
-        cursor = raw.execute(
-            f'SELECT {key} FROM "{table.name}" WHERE {key} IN ({",".join("?" * len(chunk))})',
-            chunk,
-        )
-        existing.update(found for (found,) in cursor)
+    existing = sqlite_existing(connection, table, columns[0], list(unique))
     fresh = [row for k, row in unique.items() if k not in existing]
     if fresh:
         names = ", ".join(f'"{c}"' for c in columns)

@@ -1,0 +1,248 @@
+"""The intake in a worker process: the server's event loop speaks HTTP, the worker parses and writes.
+
+Python runs one thread at a time, so a server that parses and writes in its own process
+spends one core on everything. `ProcessIntake` starts `python -m governance.ingest.worker`
+beside the server and hands it jobs over a pipe: the jobs that arrived in one turn of the
+event loop go as one frame, and the worker takes every frame waiting when it is free as one
+group (intake.take: parse, check the scope, one transaction), then answers each frame in
+order. Frames are 8 bytes of length and a pickle; the pipe's two ends belong to meshgov
+alone, so nothing else can write into it.
+
+The worker lives as long as the server: it ends when its input closes (the server stopped,
+or was killed), after answering what it had. If it dies, the requests waiting for it get
+503 (nothing of theirs was acknowledged) and a new worker is started.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import gc
+import logging
+import os
+import pickle
+import select
+import signal
+import sys
+from collections import deque
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from governance.ingest.intake import MAX_GROUP, Answer, Job, take
+
+log = logging.getLogger("meshgov.ingest")
+
+HEADER = 8  # bytes of a frame's length, big-endian
+START_SECONDS = 120.0  # how long a worker may take to import and open the store
+RESTART_SECONDS = 1.0  # pause before starting a worker again after one died
+_HELLO = b"meshgov-ingest-worker"
+
+
+class WorkerGone(Exception):
+    """The worker process ended before it answered."""
+
+
+class ProcessIntake:
+    """Jobs taken by a worker process; `submit` returns once the worker committed them."""
+
+    def __init__(self, workspace: Path, db_url: str, log_level: str = "info") -> None:
+        self._workspace, self._db_url, self._log_level = workspace, db_url, log_level
+        self._process: asyncio.subprocess.Process | None = None
+        self._pending: list[tuple[Job, asyncio.Future[Answer]]] = []
+        self._sent: deque[list[asyncio.Future[Answer]]] = deque()  # frames awaiting answers
+        self._flushing = False
+        self._closing = False
+        self._problem: str | None = "the ingest worker is starting"
+        self._reader: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        """Start the worker and wait until it has opened the store."""
+        env = {**os.environ, "MESHGOV_WORKSPACE": str(self._workspace)}
+        env["MESHGOV_DB_URL"] = self._db_url
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "governance.ingest.worker",
+            self._log_level,
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+            env=env,
+        )
+        assert process.stdout is not None
+        try:
+            hello = await asyncio.wait_for(_read_frame(process.stdout), START_SECONDS)
+        except (TimeoutError, asyncio.IncompleteReadError):
+            with contextlib.suppress(ProcessLookupError):
+                process.kill()
+            code = await process.wait()
+            raise WorkerGone(f"the ingest worker did not start (exit code {code})") from None
+        if hello != _HELLO:
+            raise WorkerGone(f"the ingest worker said {hello!r} instead of hello")
+        self._process, self._problem = process, None
+        self._reader = asyncio.create_task(self._answers(process))
+        self._schedule()
+
+    async def submit(self, job: Job) -> Answer:
+        future: asyncio.Future[Answer] = asyncio.get_running_loop().create_future()
+        self._pending.append((job, future))
+        self._schedule()
+        return await future
+
+    def ready(self) -> str | None:
+        return self._problem
+
+    async def close(self) -> None:
+        """Let the worker take what was sent, then end it."""
+        self._closing = True
+        self._flush()
+        process = self._process
+        if process is None:
+            return
+        assert process.stdin is not None
+        process.stdin.close()
+        if self._reader is not None:
+            await self._reader
+        try:
+            await asyncio.wait_for(process.wait(), 60)
+        except TimeoutError:
+            process.kill()
+            await process.wait()
+
+    def _schedule(self) -> None:
+        """Send what is pending at the end of this turn of the loop, as one frame."""
+        if not self._flushing and self._pending and self._process is not None:
+            self._flushing = True
+            asyncio.get_running_loop().call_soon(self._flush)
+
+    def _flush(self) -> None:
+        self._flushing = False
+        process = self._process
+        if not self._pending or process is None or process.stdin is None:
+            return
+        batch, self._pending = self._pending, []
+        frame = pickle.dumps([job for job, _ in batch], protocol=pickle.HIGHEST_PROTOCOL)
+        self._sent.append([future for _, future in batch])
+        # Written as the pipe takes it; what it cannot take yet waits in the transport.
+        process.stdin.write(len(frame).to_bytes(HEADER, "big") + frame)
+
+    async def _answers(self, process: asyncio.subprocess.Process) -> None:
+        """Settle each sent frame's requests with its answers, in order; restart on death."""
+        assert process.stdout is not None
+        try:
+            while True:
+                answers: list[Answer] = await _read_frame(process.stdout)
+                for future, answer in zip(self._sent.popleft(), answers, strict=True):
+                    if not future.done():  # the client went away; its evidence is written
+                        future.set_result(answer)
+        except (asyncio.IncompleteReadError, ConnectionError):
+            pass  # the worker ended
+        code = await process.wait()
+        self._process = None
+        lost = [future for frame in self._sent for future in frame]
+        self._sent.clear()
+        if lost or not self._closing:
+            log.error(
+                "the ingest worker ended (exit code %s) with %d requests open", code, len(lost)
+            )
+        gone = Answer(status=503, message="the ingest worker stopped; nothing of it was written")
+        for future in lost:
+            if not future.done():
+                future.set_result(gone)
+        if not self._closing:
+            asyncio.get_running_loop().create_task(self._restart())
+
+    async def _restart(self) -> None:
+        self._problem = "the ingest worker is restarting"
+        while not self._closing:
+            await asyncio.sleep(RESTART_SECONDS)
+            try:
+                await self.start()
+                return
+            except (WorkerGone, OSError) as exc:
+                log.error("%s; trying again", exc)
+
+
+async def _read_frame(stream: asyncio.StreamReader) -> Any:
+    size = int.from_bytes(await stream.readexactly(HEADER), "big")
+    return pickle.loads(await stream.readexactly(size))
+
+
+class _Frames:
+    """The worker's end of the pipe: whole frames, waited for or only if already there."""
+
+    def __init__(self, fd: int) -> None:
+        self._fd, self._buffer = fd, bytearray()
+        self.ended = False
+
+    def next(self, wait: bool) -> list[Job] | None:
+        """The next frame's jobs; None at the end, or (not waiting) if none is complete."""
+        while True:
+            if len(self._buffer) >= HEADER:
+                size = int.from_bytes(self._buffer[:HEADER], "big")
+                if len(self._buffer) >= HEADER + size:
+                    frame = bytes(self._buffer[HEADER : HEADER + size])
+                    del self._buffer[: HEADER + size]
+                    return pickle.loads(frame)
+            if self.ended or (not wait and not select.select([self._fd], [], [], 0)[0]):
+                return None
+            chunk = os.read(self._fd, 1 << 20)
+            if not chunk:
+                self.ended = True
+            self._buffer += chunk
+
+
+def _send(fd: int, payload: Any) -> None:
+    frame = pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL)
+    view = memoryview(len(frame).to_bytes(HEADER, "big") + frame)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
+def serve(frames: _Frames, answer_fd: int, take_group: Any) -> None:
+    """Take every frame waiting as one group; answer each frame in order; stop at the end."""
+    while True:
+        first = frames.next(wait=True)
+        if first is None:
+            return
+        group = [first]
+        while sum(len(frame) for frame in group) < MAX_GROUP:
+            more = frames.next(wait=False)
+            if more is None:
+                break
+            group.append(more)
+        answers = take_group([job for frame in group for job in frame])
+        start = 0
+        for frame in group:
+            _send(answer_fd, answers[start : start + len(frame)])
+            start += len(frame)
+
+
+def main(argv: Sequence[str]) -> None:
+    """The worker: open the workspace's service, say hello, take groups until input ends."""
+    # The server decides when the worker ends (by closing its input), not a Ctrl-C sent to
+    # the whole process group: that would cut a transaction short.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    # The pipe is the protocol; anything a library prints goes to the log instead.
+    jobs_fd, answer_fd = os.dup(0), os.dup(1)
+    os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
+    os.dup2(2, 1)
+    level = (argv[0] if argv else "info").upper()
+    logging.basicConfig(level=level, format="%(levelname)s:     %(message)s")
+    log.setLevel(level)
+
+    from governance.service import MeshgovService
+
+    service = MeshgovService.open(os.environ["MESHGOV_WORKSPACE"])
+    service.store.check_ready()
+    # As in the server: start-up objects are never garbage, and parsed records hold no
+    # cycles, so the young generation is collected less often.
+    gc.freeze()
+    gc.set_threshold(50_000, 50, 100)
+    _send(answer_fd, _HELLO)
+    serve(_Frames(jobs_fd), answer_fd, lambda jobs: take(service.push, jobs))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
