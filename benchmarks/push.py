@@ -1,6 +1,7 @@
 """Push benchmark: OpenLineage events/s accepted by `meshgov ingest-server` vs `collect` of files.
 
-    python benchmarks/push.py [--events 60000] [--seconds 15] [--connections 32]
+    python benchmarks/push.py [--events 60000] [--seconds 10] [--rounds 3]
+                              [--connections 32,128] [--workers 1]
                               [--pg-url URL] [--output FILE]
 
 In one run, on the same N distinct events (runs of the orders product, each with two data
@@ -8,9 +9,16 @@ quality assertions; built with openlineage-python's classes):
 - files: the events written as JSON lines (1,000 per file, as a FileTransport appends them)
   and as one file per event (FileTransport's default), each collected into a fresh store
   with `meshgov collect` (in-process, timed around the collect only);
-- push: a fresh store behind `meshgov ingest-server --rate-limit 0` (one process), loaded by
-  wrk (Debian's package: C, keep-alive) posting the events as HttpTransport does, for
-  --seconds; events/s = 2xx answers / seconds, checked against the runs in the store.
+- push: a fresh store behind one `meshgov ingest-server --rate-limit 0`, loaded by wrk
+  (Debian's package: C, keep-alive) posting the events one per request as HttpTransport
+  does, for --seconds; events/s = 2xx answers / seconds, checked against the runs stored.
+  Measured with the default worker process(es) (--workers) at each --connections, and
+  with --workers 0 (parsing and writing on a thread of the server process) at the first.
+
+This machine's speed drifts by tens of percent from minute to minute (a shared VM), so the
+measurements are taken in --rounds interleaved rounds (files, then each push setting, then
+files again...) and each figure is the median of its rounds; the ratios are of medians and
+also given per round. wrk runs on the same two cores as the server.
 Targets (issue 14): >= 5,000 events/s, and >= 0.5x the file path.
 """
 
@@ -24,6 +32,7 @@ import re
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -134,9 +143,9 @@ def free_port() -> int:
 
 
 def time_push(
-    root: Path, store_url: str, events_file: Path, seconds: int, connections: int
+    root: Path, store_url: str, events_file: Path, seconds: int, connections: int, workers: int
 ) -> dict:
-    """Events/s accepted by one server process under wrk, checked against the store."""
+    """Events/s accepted by one server (and its workers) under wrk, checked against the store."""
     service = workspace(root, store_url)
     _, token = service.tokens.create(
         service.board.principal(ADMIN, []), name="bench", domain="sales"
@@ -155,6 +164,8 @@ def time_push(
             str(port),
             "--rate-limit",
             "0",
+            "--workers",
+            str(workers),
             "--log-level",
             "warning",
         ],
@@ -212,6 +223,7 @@ def time_push(
     return {
         "seconds": seconds,
         "connections": connections,
+        "workers": workers,
         "requests": requests_sent,
         "accepted": accepted,
         "refused": refused,
@@ -230,20 +242,48 @@ def measure(
     events_file: Path,
     args: argparse.Namespace,
 ) -> dict:
-    files_lines = time_files(base / f"{label}-files-lines", url_for("files_lines"), lines, 1000)
-    files_single = time_files(
-        base / f"{label}-files-single", url_for("files_single"), lines[: args.single_files], 1
-    )
-    push = time_push(
-        base / f"{label}-push", url_for("push"), events_file, args.seconds, args.connections
-    )
-    best_files = max(files_lines["events_per_s"], files_single["events_per_s"])
+    """Every setting once per round, rounds interleaved; medians, and ratios of medians."""
+    settings = [(0, args.connections[0])] + [(args.workers, c) for c in args.connections]
+    rounds: list[dict] = []
+    for number in range(args.rounds):
+        at = base / f"{label}-{number}"
+        measured = {
+            "files_jsonl": time_files(at / "lines", url_for(f"lines{number}"), lines, 1000),
+            "files_one_event_each": time_files(
+                at / "single", url_for(f"single{number}"), lines[: args.single_files], 1
+            ),
+        }
+        for workers, connections in settings:
+            name = f"push_w{workers}_c{connections}"
+            measured[name] = time_push(
+                at / name,
+                url_for(f"{name}_{number}"),
+                events_file,
+                args.seconds,
+                connections,
+                workers,
+            )
+        rounds.append(measured)
+    medians = {
+        name: int(statistics.median(r[name]["events_per_s"] for r in rounds)) for name in rounds[0]
+    }
+    files = medians["files_jsonl"]
     return {
-        "files_jsonl": files_lines,
-        "files_one_event_each": files_single,
-        "push": push,
-        "push_vs_best_files": round(push["events_per_s"] / best_files, 2),
-        "push_vs_files_jsonl": round(push["events_per_s"] / files_lines["events_per_s"], 2),
+        "events_per_s": medians,
+        "push_vs_files_jsonl": {
+            name: round(value / files, 2)
+            for name, value in medians.items()
+            if name.startswith("push")
+        },
+        "push_vs_files_jsonl_per_round": [
+            {
+                name: round(r[name]["events_per_s"] / r["files_jsonl"]["events_per_s"], 2)
+                for name in r
+                if name.startswith("push")
+            }
+            for r in rounds
+        ],
+        "rounds": rounds,
     }
 
 
@@ -255,8 +295,15 @@ def main() -> None:
     parser.add_argument(
         "--single-files", type=int, default=10_000, help="events for the file-per-event run"
     )
-    parser.add_argument("--seconds", type=int, default=15)
-    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument(
+        "--connections",
+        type=lambda text: [int(part) for part in text.split(",")],
+        default=[32, 128],
+        help="wrk connections (concurrent senders), comma-separated",
+    )
+    parser.add_argument("--workers", type=int, default=1, help="the server's --workers")
     parser.add_argument(
         "--pg-url", help="also measure on PostgreSQL (a database the benchmark may fill)"
     )

@@ -80,13 +80,10 @@ def loads(text: str | bytes, *, constants: Constants = "refuse") -> Any:
             )
     if _SUSPECT.search(text):
         text = _LONE_SURROGATE.sub(_replace_escape, text)
-    on_constant = _refuse_constant if constants == "refuse" else _constant_as_text
-    # Always checked by the hook: cheaper than searching the text for huge numbers first
-    # (a regex over the whole text cost five times the parse).
-    on_float = _refuse_huge_float if constants == "refuse" else _huge_float_as_text
+    decoder = _DECODERS[constants]
 
     def parse() -> Any:
-        return json.loads(text, parse_constant=on_constant, parse_float=on_float)
+        return decoder.decode(text)
 
     try:
         if text.count("[") + text.count("{") <= MAX_JSON_DEPTH:
@@ -131,6 +128,14 @@ def _replace_escape(match: re.Match[str]) -> str:
     return backslashes + (pair or "\\ufffd")
 
 
+def _decoder(constants: Constants) -> json.JSONDecoder:
+    on_constant = _refuse_constant if constants == "refuse" else _constant_as_text
+    # Always checked by the hook: cheaper than searching the text for huge numbers first
+    # (a regex over the whole text cost five times the parse).
+    on_float = _refuse_huge_float if constants == "refuse" else _huge_float_as_text
+    return json.JSONDecoder(parse_constant=on_constant, parse_float=on_float)
+
+
 def _refuse_constant(name: str) -> Any:
     raise JsonRefused(f"{name} is not a JSON number")
 
@@ -153,3 +158,10 @@ def _huge_float_as_text(literal: str) -> float | str:
 
 def _shown(literal: str) -> str:
     return literal if len(literal) <= 30 else literal[:27] + "..."
+
+
+# Built once: json.loads with hooks builds a decoder (and its scanner) on every call.
+_DECODERS: dict[str, json.JSONDecoder] = {
+    "refuse": _decoder("refuse"),
+    "text": _decoder("text"),
+}

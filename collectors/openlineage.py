@@ -167,7 +167,12 @@ def _events(content: bytes) -> Iterator[tuple[str, dict[str, Any] | CollectorPar
 
 
 def _event_records(event: dict[str, Any], source: SourceContext, notes: Notes) -> list[Record]:
-    if not any(key in event for key in ("eventTime", "run", "job", "dataset")):
+    if (
+        "eventTime" not in event
+        and "run" not in event
+        and "job" not in event
+        and ("dataset" not in event)
+    ):
         raise EventError(_not_an_event(event))
     if event.get("eventTime") is None:
         raise EventError("eventTime is missing")
@@ -183,7 +188,8 @@ def _event_records(event: dict[str, Any], source: SourceContext, notes: Notes) -
     job_object = required_object(event, "job", "")
     job = facets.job_name(job_object, "job.")
     job_facets = active_facets(job_object, "facets", "job.facets")
-    notes.unread.update(set(job_facets) - facets.JOB_FACETS)
+    if job_facets:
+        notes.unread.update(job_facets.keys() - facets.JOB_FACETS)
     details = facets.job_details(job_facets, "job.facets")
     event_type = event.get("eventType")
     if event_type is not None and event_type not in _EVENT_TYPES:
@@ -196,7 +202,8 @@ def _event_records(event: dict[str, Any], source: SourceContext, notes: Notes) -
         run = required_object(event, "run", "")
         run_id = text(run, "runId", "run.")
         run_facets = active_facets(run, "facets", "run.facets")
-        notes.unread.update(set(run_facets) - facets.RUN_FACETS)
+        if run_facets:
+            notes.unread.update(run_facets.keys() - facets.RUN_FACETS)
         details |= facets.run_details(run_facets, "run.facets")
         if (test_facet := facet_object(run_facets, "test", "run.facets")) is not None:
             tests = facets.tests(test_facet, "run.facets")

@@ -20,7 +20,7 @@ validated nor kept; the collector names them in one warning per file. A facet ma
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from typing import Any
 
 from collectors.json_lines import json_type
@@ -38,6 +38,7 @@ DATASET_FACETS = (
 )
 _ASSERTION_TEXTS = ("severity", "name", "description", "expected", "actual", "content")
 _ASSERTION_TEXTS += ("contentType",)
+_ASSERTION_OPTIONAL = ("column", *_ASSERTION_TEXTS)
 _TEST_TEXTS = ("severity", "type", "description", "expected", "actual", "content", "contentType")
 _METRIC_COUNTS = ("rowCount", "bytes", "fileCount")
 _STATISTIC_COUNTS = ("rowCount", "size", "fileCount")
@@ -57,8 +58,11 @@ class Notes:
 
     def update(self, other: Notes) -> None:
         """Add another event's notes."""
-        for kind in fields(self):
-            getattr(self, kind.name).update(getattr(other, kind.name))
+        self.unread |= other.unread
+        self.not_kept |= other.not_kept
+        self.severities |= other.severities
+        self.statuses |= other.statuses
+        self.incomplete |= other.incomplete
 
     def warnings(self) -> list[str]:
         """One warning per kind of thing that was not used."""
@@ -134,14 +138,32 @@ def _objects(facet: dict[str, Any], key: str, where: str) -> list[tuple[str, dic
 
 def assertions(facet: dict[str, Any], where: str) -> list[dict[str, Any]]:
     """The assertions of a dataQualityAssertions facet, validated (1-0 and 1-1 shapes)."""
+    items = facet.get("assertions")
+    if type(items) is list and all(_well_formed(item) for item in items):
+        return items  # the common case, checked without building a message per field
     for at, assertion in _objects(facet, "assertions", f"{where}.dataQualityAssertions"):
         text(assertion, "assertion", f"{at}.")
         if not isinstance(assertion.get("success"), bool):
             raise EventError(f"{at}.success must be true or false")
-        for key in ("column", *_ASSERTION_TEXTS):
+        for key in _ASSERTION_OPTIONAL:
             optional_text(assertion, key, f"{at}.")
         optional_object(assertion, "params", f"{at}.")
     return facet["assertions"]
+
+
+def _well_formed(assertion: Any) -> bool:
+    """Whether an assertion passes every check `assertions` makes (then: no message needed)."""
+    if type(assertion) is not dict:
+        return False
+    name = assertion.get("assertion")
+    if type(name) is not str or not name.strip() or type(assertion.get("success")) is not bool:
+        return False
+    for key in _ASSERTION_OPTIONAL:
+        value = assertion.get(key)
+        if value is not None and type(value) is not str:
+            return False
+    params = assertion.get("params")
+    return params is None or type(params) is dict
 
 
 def tests(facet: dict[str, Any], where: str) -> list[dict[str, Any]]:

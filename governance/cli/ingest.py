@@ -12,6 +12,7 @@ from governance.ingest import (
     DEFAULT_MAX_BODY_BYTES,
     DEFAULT_PORT,
     DEFAULT_RATE_LIMIT,
+    DEFAULT_WORKERS,
 )
 
 commands = typer.Typer()
@@ -38,14 +39,15 @@ def ingest_server(
     burst: Annotated[
         int, typer.Option(min=1, help="Requests a token may send at once before the rate applies.")
     ] = DEFAULT_BURST,
-    in_process: Annotated[
-        bool,
+    workers: Annotated[
+        int,
         typer.Option(
-            "--in-process",
-            help="Parse and write on a thread of this process instead of a worker process "
-            "(one core in all).",
+            "--workers",
+            min=0,
+            help="Worker processes that parse and write beside the server process (they "
+            "write in turn on SQLite); 0: parse and write on a thread of the server process.",
         ),
-    ] = False,
+    ] = DEFAULT_WORKERS,
     log_level: Annotated[str, typer.Option("--log-level", help="uvicorn's log level.")] = "info",
     access_log: Annotated[
         bool, typer.Option("--access-log", help="Log every request (costly under load).")
@@ -55,8 +57,8 @@ def ingest_server(
     """Serve push ingestion: POST /api/v1/lineage, /v1/logs, /api/v1/results/{gx,dbt,soda}.
 
     Clients authenticate with a bearer token (`meshgov token create`). Every request is
-    answered after its evidence is committed. The event loop speaks HTTP; a worker process
-    parses and writes (see --in-process). Stop it with Ctrl-C or SIGTERM.
+    answered after its evidence is committed. The event loop speaks HTTP; worker processes
+    parse and write (--workers). Stop it with Ctrl-C or SIGTERM.
     """
     # Imported here: the server's stack (uvicorn, starlette) is not needed by other commands.
     from governance.ingest.app import Limits
@@ -69,7 +71,7 @@ def ingest_server(
         host=host,
         port=port,
         limits=limits,
-        in_process=in_process,
+        workers=workers,
         log_level=log_level,
         access_log=access_log,
     )

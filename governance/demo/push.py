@@ -39,7 +39,7 @@ def running_server(service: MeshgovService) -> Iterator[str]:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     config = uvicorn.Config(
-        build_app(service, Limits(rate_limit=0), in_process=True),
+        build_app(service, Limits(rate_limit=0), workers=0),
         host="127.0.0.1",
         port=port,
         log_level="warning",

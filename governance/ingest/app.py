@@ -26,6 +26,7 @@ from governance.ingest import (
     DEFAULT_BURST,
     DEFAULT_MAX_BODY_BYTES,
     DEFAULT_RATE_LIMIT,
+    DEFAULT_WORKERS,
     HEALTH_PATH,
     READY_PATH,
     otlp,
@@ -92,20 +93,19 @@ def build_app(
     service: MeshgovService,
     limits: Limits = Limits(),
     *,
-    in_process: bool = False,
+    workers: int = DEFAULT_WORKERS,
     log_level: str = "info",
 ) -> IngestApp:
     """The ASGI app over one service; its intake lives as long as the app serves.
 
-    By default parsing and writing run in a worker process (worker.py); `in_process` keeps
-    them on a thread of this process (one core in all: the demo, small meshes, debugging).
+    Parsing and writing run in `workers` worker processes (worker.py); 0 keeps them on a
+    thread of this process (one core in all: the demo, small meshes, debugging).
     """
     tokens = TokenCache(service.tokens.verify)
     rates = RateLimiter(limits.rate_limit, limits.burst)
+    root, db_url = service.workspace.root, service.workspace.db_url
     intake: Intake = (
-        ThreadIntake(service.push)
-        if in_process
-        else ProcessIntake(service.workspace.root, service.workspace.db_url, log_level)
+        ProcessIntake(root, db_url, workers, log_level) if workers else ThreadIntake(service.push)
     )
 
     @asynccontextmanager

@@ -18,7 +18,8 @@ import asyncio
 import logging
 import queue
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -73,8 +74,16 @@ class Intake(Protocol):
         ...
 
 
-def take(push: Push, jobs: Sequence[Job]) -> list[Answer]:
-    """Parse and check every job, write the group in one transaction; one answer per job."""
+def take(
+    push: Push,
+    jobs: Sequence[Job],
+    writing: Callable[[], AbstractContextManager[Any]] = nullcontext,
+) -> list[Answer]:
+    """Parse and check every job, write the group in one transaction; one answer per job.
+
+    `writing` is held around the transaction: where several workers share a SQLite store,
+    it makes them write in turn while they parse side by side.
+    """
     answers: list[Answer | None] = []
     deliveries: list[tuple[int, Delivery]] = []
     for index, job in enumerate(jobs):
@@ -97,7 +106,8 @@ def take(push: Push, jobs: Sequence[Job]) -> list[Answer]:
         deliveries.append((index, delivery))
         answers.append(None)
     try:
-        outcomes = push.write([delivery for _, delivery in deliveries])
+        with writing():
+            outcomes = push.write([delivery for _, delivery in deliveries])
     except Exception as exc:  # the store is down: every waiting request hears it
         log.exception("could not write pushed evidence")
         return [answer or _unwritten(exc) for answer in answers]

@@ -1,4 +1,4 @@
-"""Running the ingest server: uvicorn, one event loop, and the intake (a worker process)."""
+"""Running the ingest server: uvicorn, one event loop, and its intake (worker processes)."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import logging
 
 import uvicorn
 
+from governance.ingest import DEFAULT_WORKERS
 from governance.ingest.app import Limits, build_app
 from governance.service import MeshgovService
 
@@ -16,14 +17,14 @@ def serve(
     host: str,
     port: int,
     limits: Limits,
-    in_process: bool = False,
+    workers: int = DEFAULT_WORKERS,
     log_level: str = "info",
     access_log: bool = False,
 ) -> None:
     """Serve until SIGINT or SIGTERM; in-flight requests finish and queued writes land first."""
     logging.getLogger("meshgov.ingest").setLevel(log_level.upper())
     config = uvicorn.Config(
-        build_app(service, limits, in_process=in_process, log_level=log_level),
+        build_app(service, limits, workers=workers, log_level=log_level),
         host=host,
         port=port,
         log_level=log_level,

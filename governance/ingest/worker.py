@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import fcntl
 import gc
 import logging
 import os
@@ -25,11 +26,13 @@ import select
 import signal
 import sys
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
 from governance.ingest.intake import MAX_GROUP, Answer, Job, take
+from governance.store import sqlite_file
 
 log = logging.getLogger("meshgov.ingest")
 
@@ -43,21 +46,38 @@ class WorkerGone(Exception):
     """The worker process ended before it answered."""
 
 
-class ProcessIntake:
-    """Jobs taken by a worker process; `submit` returns once the worker committed them."""
+class _Worker:
+    """One worker process and the frames it has not answered yet, oldest first."""
 
-    def __init__(self, workspace: Path, db_url: str, log_level: str = "info") -> None:
+    def __init__(self, process: asyncio.subprocess.Process) -> None:
+        self.process = process
+        self.sent: deque[list[asyncio.Future[Answer]]] = deque()
+        self.waiting = 0  # jobs sent and not answered
+
+
+class ProcessIntake:
+    """Jobs taken by worker processes; `submit` returns once a worker committed the job.
+
+    Each turn of the event loop, the jobs that arrived go as one frame to the worker with the
+    fewest jobs waiting. Several workers parse side by side; on SQLite they take turns to
+    write (a lock file beside the store), on PostgreSQL the store takes care of it.
+    """
+
+    def __init__(
+        self, workspace: Path, db_url: str, workers: int = 2, log_level: str = "info"
+    ) -> None:
         self._workspace, self._db_url, self._log_level = workspace, db_url, log_level
-        self._process: asyncio.subprocess.Process | None = None
+        self._slots: list[_Worker | None] = [None] * max(workers, 1)
         self._pending: list[tuple[Job, asyncio.Future[Answer]]] = []
-        self._sent: deque[list[asyncio.Future[Answer]]] = deque()  # frames awaiting answers
         self._flushing = False
         self._closing = False
-        self._problem: str | None = "the ingest worker is starting"
-        self._reader: asyncio.Task[None] | None = None
+        self._readers: set[asyncio.Task[None]] = set()
 
     async def start(self) -> None:
-        """Start the worker and wait until it has opened the store."""
+        """Start the workers and wait until each has opened the store."""
+        await asyncio.gather(*(self._start(slot) for slot in range(len(self._slots))))
+
+    async def _start(self, slot: int) -> None:
         env = {**os.environ, "MESHGOV_WORKSPACE": str(self._workspace)}
         env["MESHGOV_DB_URL"] = self._db_url
         process = await asyncio.create_subprocess_exec(
@@ -76,11 +96,13 @@ class ProcessIntake:
             with contextlib.suppress(ProcessLookupError):
                 process.kill()
             code = await process.wait()
-            raise WorkerGone(f"the ingest worker did not start (exit code {code})") from None
+            raise WorkerGone(f"an ingest worker did not start (exit code {code})") from None
         if hello != _HELLO:
-            raise WorkerGone(f"the ingest worker said {hello!r} instead of hello")
-        self._process, self._problem = process, None
-        self._reader = asyncio.create_task(self._answers(process))
+            raise WorkerGone(f"an ingest worker said {hello!r} instead of hello")
+        worker = self._slots[slot] = _Worker(process)
+        reader = asyncio.create_task(self._answers(slot, worker))
+        self._readers.add(reader)
+        reader.add_done_callback(self._readers.discard)
         self._schedule()
 
     async def submit(self, job: Job) -> Answer:
@@ -90,74 +112,78 @@ class ProcessIntake:
         return await future
 
     def ready(self) -> str | None:
-        return self._problem
+        down = sum(worker is None for worker in self._slots)
+        return f"{down} of {len(self._slots)} ingest workers are starting" if down else None
 
     async def close(self) -> None:
-        """Let the worker take what was sent, then end it."""
+        """Let the workers take what was sent, then end them."""
         self._closing = True
         self._flush()
-        process = self._process
-        if process is None:
-            return
-        assert process.stdin is not None
-        process.stdin.close()
-        if self._reader is not None:
-            await self._reader
-        try:
-            await asyncio.wait_for(process.wait(), 60)
-        except TimeoutError:
-            process.kill()
-            await process.wait()
+        workers = [worker for worker in self._slots if worker is not None]
+        for worker in workers:
+            assert worker.process.stdin is not None
+            worker.process.stdin.close()
+        await asyncio.gather(*list(self._readers))
+        for worker in workers:
+            try:
+                await asyncio.wait_for(worker.process.wait(), 60)
+            except TimeoutError:
+                worker.process.kill()
+                await worker.process.wait()
 
     def _schedule(self) -> None:
         """Send what is pending at the end of this turn of the loop, as one frame."""
-        if not self._flushing and self._pending and self._process is not None:
+        if not self._flushing and self._pending and any(self._slots):
             self._flushing = True
             asyncio.get_running_loop().call_soon(self._flush)
 
     def _flush(self) -> None:
         self._flushing = False
-        process = self._process
-        if not self._pending or process is None or process.stdin is None:
+        running = [worker for worker in self._slots if worker is not None]
+        if not self._pending or not running:
             return
+        worker = min(running, key=lambda w: w.waiting)
         batch, self._pending = self._pending, []
         frame = pickle.dumps([job for job, _ in batch], protocol=pickle.HIGHEST_PROTOCOL)
-        self._sent.append([future for _, future in batch])
+        worker.sent.append([future for _, future in batch])
+        worker.waiting += len(batch)
+        assert worker.process.stdin is not None
         # Written as the pipe takes it; what it cannot take yet waits in the transport.
-        process.stdin.write(len(frame).to_bytes(HEADER, "big") + frame)
+        worker.process.stdin.write(len(frame).to_bytes(HEADER, "big") + frame)
 
-    async def _answers(self, process: asyncio.subprocess.Process) -> None:
+    async def _answers(self, slot: int, worker: _Worker) -> None:
         """Settle each sent frame's requests with its answers, in order; restart on death."""
-        assert process.stdout is not None
+        stdout = worker.process.stdout
+        assert stdout is not None
         try:
             while True:
-                answers: list[Answer] = await _read_frame(process.stdout)
-                for future, answer in zip(self._sent.popleft(), answers, strict=True):
+                answers: list[Answer] = await _read_frame(stdout)
+                futures = worker.sent.popleft()
+                worker.waiting -= len(futures)
+                for future, answer in zip(futures, answers, strict=True):
                     if not future.done():  # the client went away; its evidence is written
                         future.set_result(answer)
         except (asyncio.IncompleteReadError, ConnectionError):
             pass  # the worker ended
-        code = await process.wait()
-        self._process = None
-        lost = [future for frame in self._sent for future in frame]
-        self._sent.clear()
+        code = await worker.process.wait()
+        self._slots[slot] = None
+        lost = [future for frame in worker.sent for future in frame]
         if lost or not self._closing:
             log.error(
-                "the ingest worker ended (exit code %s) with %d requests open", code, len(lost)
+                "an ingest worker ended (exit code %s) with %d requests open", code, len(lost)
             )
         gone = Answer(status=503, message="the ingest worker stopped; nothing of it was written")
         for future in lost:
             if not future.done():
                 future.set_result(gone)
         if not self._closing:
-            asyncio.get_running_loop().create_task(self._restart())
+            asyncio.get_running_loop().create_task(self._restart(slot))
 
-    async def _restart(self) -> None:
-        self._problem = "the ingest worker is restarting"
+    async def _restart(self, slot: int) -> None:
         while not self._closing:
             await asyncio.sleep(RESTART_SECONDS)
             try:
-                await self.start()
+                await self._start(slot)
                 return
             except (WorkerGone, OSError) as exc:
                 log.error("%s; trying again", exc)
@@ -218,6 +244,27 @@ def serve(frames: _Frames, answer_fd: int, take_group: Any) -> None:
             start += len(frame)
 
 
+def _write_turns(db_url: str) -> Callable[[], AbstractContextManager[Any]]:
+    """How workers sharing a SQLite store take turns to write: an exclusive lock on a file
+    beside it (SQLite's own busy wait would sleep in steps of up to 100 ms). PostgreSQL
+    takes concurrent writers as they come.
+    """
+    database = sqlite_file(db_url)
+    if database is None:
+        return contextlib.nullcontext
+    lock = os.open(f"{database}.ingest-lock", os.O_RDWR | os.O_CREAT, 0o600)
+
+    @contextlib.contextmanager
+    def turn() -> Iterator[None]:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+    return turn
+
+
 def main(argv: Sequence[str]) -> None:
     """The worker: open the workspace's service, say hello, take groups until input ends."""
     # The server decides when the worker ends (by closing its input), not a Ctrl-C sent to
@@ -236,12 +283,13 @@ def main(argv: Sequence[str]) -> None:
 
     service = MeshgovService.open(os.environ["MESHGOV_WORKSPACE"])
     service.store.check_ready()
+    writing = _write_turns(service.workspace.db_url)
     # As in the server: start-up objects are never garbage, and parsed records hold no
     # cycles, so the young generation is collected less often.
     gc.freeze()
     gc.set_threshold(50_000, 50, 100)
     _send(answer_fd, _HELLO)
-    serve(_Frames(jobs_fd), answer_fd, lambda jobs: take(service.push, jobs))
+    serve(_Frames(jobs_fd), answer_fd, lambda jobs: take(service.push, jobs, writing))
 
 
 if __name__ == "__main__":

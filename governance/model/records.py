@@ -160,6 +160,8 @@ class CheckResult:
     run_time: datetime
     source: str
     details: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+    # check_key, once computed: a collector dedupes by it, then the store writes by it.
+    _check_key: str | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def natural_key(self) -> str:
@@ -169,6 +171,13 @@ class CheckResult:
     @property
     def check_key(self) -> str:
         """Natural key: the same check of the same batch at the same time is one fact."""
+        key = self._check_key
+        if key is None:
+            key = self._identity_key()
+            object.__setattr__(self, "_check_key", key)
+        return key
+
+    def _identity_key(self) -> str:
         # Hot path (hundreds of thousands per collect): one join, JSON only for the params.
         params = self.details.get("params")
         identity = "\x1f".join(
@@ -250,11 +259,17 @@ class LineageObservation:
     observed_at: datetime
     source_tool: str
     source: str
+    # natural_key, once computed: a collector dedupes by it, then the store writes by it.
+    _edge_key: str | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def natural_key(self) -> str:
         """One row per (upstream, downstream, dataset, job); the latest sighting is kept."""
-        return _key(self.upstream_product, self.downstream_product, self.dataset, self.job)
+        key = self._edge_key
+        if key is None:
+            key = _key(self.upstream_product, self.downstream_product, self.dataset, self.job)
+            object.__setattr__(self, "_edge_key", key)
+        return key
 
 
 @dataclass(frozen=True, slots=True)

@@ -219,11 +219,7 @@ def _sqlite_rows(
     table: Table, columns: Sequence[str], rows: Sequence[dict[str, Any]]
 ) -> list[list[Any]]:
     """Rows as SQLite parameter lists; only columns whose type converts pay a call per row."""
-    converting = [
-        (index, convert)
-        for index, column in enumerate(columns)
-        if (convert := _sqlite_value(table.c[column].type)) is not None
-    ]
+    converting = _converters(table, tuple(columns))
     values = []
     for row in rows:
         value = [row[column] for column in columns]
@@ -231,6 +227,16 @@ def _sqlite_rows(
             value[index] = convert(value[index])
         values.append(value)
     return values
+
+
+@lru_cache(maxsize=256)
+def _converters(table: Table, columns: tuple[str, ...]) -> list[tuple[int, Callable[[Any], Any]]]:
+    """(position, converter) of the columns whose values SQLite cannot take as they are."""
+    return [
+        (index, convert)
+        for index, column in enumerate(columns)
+        if (convert := _sqlite_value(table.c[column].type)) is not None
+    ]
 
 
 def sqlite_existing(
