@@ -56,6 +56,13 @@ def alive(pid: int) -> bool:
     return state != "Z"
 
 
+def wait_for(condition, what: str, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, f"no {what} within {seconds:g} s"
+        time.sleep(0.01)
+
+
 def count(server, table) -> int:
     with server.service.store.read() as connection:
         return connection.execute(select(func.count()).select_from(table)).scalar_one()
@@ -90,8 +97,7 @@ def test_a_killed_worker_fails_only_its_open_requests_and_comes_back(start_serve
     senders = [threading.Thread(target=send) for _ in range(4)]
     for sender in senders:
         sender.start()
-    while sum(code == 201 for code in answers.values()) < 100:
-        time.sleep(0.01)
+    wait_for(lambda: sum(code == 201 for code in answers.values()) >= 100, "100 answers")
     os.kill(worker, signal.SIGKILL)
     # The server stays up: readiness drops while a new worker starts, then comes back.
     deadline = time.monotonic() + 60
@@ -104,8 +110,7 @@ def test_a_killed_worker_fails_only_its_open_requests_and_comes_back(start_serve
         assert time.monotonic() < deadline, "the server did not get ready again"
         time.sleep(0.1)
     after_restart = len(answers)
-    while len(answers) < after_restart + 50:
-        time.sleep(0.01)
+    wait_for(lambda: len(answers) >= after_restart + 50, "50 answers after the restart")
     stop.set()
     for sender in senders:
         sender.join(timeout=60)
