@@ -85,6 +85,7 @@ class ProcessIntake:
             "-m",
             "governance.ingest.worker",
             self._log_level,
+            str(len(self._slots)),
             stdin=asyncio.subprocess.PIPE,
             stdout=asyncio.subprocess.PIPE,
             env=env,
@@ -283,7 +284,9 @@ def main(argv: Sequence[str]) -> None:
 
     service = MeshgovService.open(os.environ["MESHGOV_WORKSPACE"])
     service.store.check_ready()
-    writing = _write_turns(service.workspace.db_url)
+    # Alone, a worker is the only writer the server has: no turns to take.
+    alone = len(argv) < 2 or int(argv[1]) <= 1
+    writing = contextlib.nullcontext if alone else _write_turns(service.workspace.db_url)
     # As in the server: start-up objects are never garbage, and parsed records hold no
     # cycles, so the young generation is collected less often.
     gc.freeze()
