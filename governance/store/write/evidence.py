@@ -41,6 +41,7 @@ from governance.store.write.retention_queries import (
 from governance.store.write.upsert import (
     add_counts,
     insert_new,
+    psycopg_merge,
     sqlite_existing,
     sqlite_widen,
     upsert,
@@ -131,7 +132,37 @@ def write_pipeline_runs(
         }
         key = row["run_key"]
         incoming[key] = _merge_runs(incoming[key], row) if key in incoming else row
+    if connection.dialect.driver == "psycopg":  # merged in SQL, as _merge_runs does
+        return psycopg_merge(
+            connection, pipeline_runs, list(incoming.values()), "run_key", _RUN_MERGE_SQL
+        )
     return _merge_by_key(connection, pipeline_runs, "run_key", incoming, _merge_runs)
+
+
+def _run_merge_sql() -> str:
+    """_merge_runs as the SET of an upsert, on PostgreSQL (`pipeline_runs`: the stored row)."""
+
+    def rank(state: str) -> str:
+        ranks = " ".join(f"WHEN '{name}' THEN {n}" for name, n in RUN_STATE_RANK.items())
+        return f"(CASE {state} {ranks} ELSE -1 END)"
+
+    later = f"{rank('excluded.state')} >= {rank('pipeline_runs.state')}"
+    taken = [
+        f'"{c}" = CASE WHEN {later} THEN excluded."{c}" ELSE pipeline_runs."{c}" END'
+        for c in ("job", "run_id", "state", "source_tool", "source", "collected_at")
+    ]
+    return ", ".join(
+        [
+            *taken,
+            "started_at = LEAST(pipeline_runs.started_at, excluded.started_at)",  # NULLs ignored
+            "ended_at = GREATEST(pipeline_runs.ended_at, excluded.ended_at)",
+            "product_id = COALESCE(excluded.product_id, pipeline_runs.product_id)",
+            "details = pipeline_runs.details || excluded.details",  # JSONB: keys of the new win
+        ]
+    )
+
+
+_RUN_MERGE_SQL = _run_merge_sql()
 
 
 def _merge_sightings(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
@@ -161,11 +192,21 @@ def write_lineage(
         }
         key = row["edge_key"]
         incoming[key] = _merge_sightings(incoming[key], row) if key in incoming else row
+    rows = list(incoming.values())
     if connection.dialect.name == "sqlite":  # one writer: the span is widened in SQL
-        rows = list(incoming.values())
         return sqlite_widen(
             connection, observed_lineage, rows, "edge_key", "first_seen", "last_seen"
         )
+    if connection.dialect.driver == "psycopg":  # widened in SQL, as _merge_sightings does
+        others = [c for c in rows[0] if c not in ("edge_key", "first_seen", "last_seen")]
+        assignments = ", ".join(
+            [
+                *(f'"{c}" = excluded."{c}"' for c in others),
+                "first_seen = LEAST(observed_lineage.first_seen, excluded.first_seen)",
+                "last_seen = GREATEST(observed_lineage.last_seen, excluded.last_seen)",
+            ]
+        )
+        return psycopg_merge(connection, observed_lineage, rows, "edge_key", assignments)
     return _merge_by_key(connection, observed_lineage, "edge_key", incoming, _merge_sightings)
 
 
@@ -325,7 +366,9 @@ def write_records(
         # nothing older than the horizon (the newest prune's cutoff) is written.
         records, keys = after_horizon(records, keys, horizon)
     new: set[str] = set()
-    if connection.dialect.name == "postgresql" and any(type(r) in MERGED for r in records):
+    # Through psycopg, runs and lineage merge in SQL (psycopg_merge): only SLOs read first.
+    merged = (SloDefinition,) if connection.dialect.driver == "psycopg" else MERGED
+    if connection.dialect.name == "postgresql" and any(type(r) in merged for r in records):
         # Runs, lineage and SLO definitions are read, merged and written back: two shards
         # merging the same row at once would lose one's half. One lock, taken first in the
         # transaction, makes merging writers take turns (and cannot deadlock with itself).
