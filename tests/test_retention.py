@@ -413,3 +413,16 @@ def test_prune_defaults_to_the_configured_period_and_refuses_a_bad_one(cli, stor
     refused = cli("prune")
     assert refused.exit_code == 2 and "retention.raw_days" in refused.output
     assert cli("prune", "--older-than", "0").exit_code == 2
+
+
+def test_the_horizon_read_before_every_write_finds_prunes_by_index(tmp_path):
+    """Every write transaction reads the prune horizon; a long governance log is not scanned."""
+    store = Store(f"sqlite:///{tmp_path / 'horizon.db'}")
+    store.init()
+    with store.read() as connection:
+        raw = connection.connection.driver_connection
+        plan = raw.execute(
+            "EXPLAIN QUERY PLAN SELECT payload FROM governance_log WHERE action = ?", ("x",)
+        ).fetchall()
+    assert any("USING INDEX ix_governance_log_action" in row[-1] for row in plan), plan
+    store.dispose()

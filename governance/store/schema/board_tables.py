@@ -123,6 +123,8 @@ governance_log = Table(
     Column("payload", Text, nullable=False),
     Column("prev_hash", String(64), nullable=False),
     Column("hash", String(64), nullable=False),
+    # Every evidence write reads the prune horizon by action (retention_queries.pruned_before).
+    Index("ix_governance_log_action", "action"),
 )
 
 # The newest entry, updated in the same transaction as each append. Appends lock this row,
