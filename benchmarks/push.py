@@ -1,11 +1,12 @@
 """Push benchmark: OpenLineage events/s accepted by `meshgov ingest-server` vs `collect` of files.
 
     python benchmarks/push.py [--events 60000] [--seconds 10] [--rounds 3]
-                              [--connections 32,128] [--workers 1]
+                              [--connections 32,128] [--workers 1,2]
                               [--pg-url URL] [--output FILE]
 
-In one run, on the same N distinct events (runs of the orders product, each with two data
-quality assertions; built with openlineage-python's classes):
+In one run, on the same N distinct events (runs of the orders product a second apart, each
+with two data quality assertions, so every event adds a run and two check results, counts into
+the daily roll-up and widens the lineage sighting; built with openlineage-python's classes):
 - files: the events written as JSON lines (1,000 per file, as a FileTransport appends them)
   and as one file per event (FileTransport's default), each collected into a fresh store
   with `meshgov collect` (in-process, timed around the collect only);
@@ -38,6 +39,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import requests
@@ -134,6 +136,18 @@ def time_files(root: Path, store_url: str, lines: list[str], per_file: int) -> d
         "seconds": round(seconds, 3),
         "events_per_s": round(len(lines) / seconds),
     }
+
+
+def benchmark_events(count: int) -> list[str]:
+    """Distinct runs a second apart: each event is a new run, new checks and a wider sighting."""
+    start = datetime(2026, 11, 24, 3, tzinfo=UTC)
+    return [
+        orders_json(
+            f"0192d5a0-0000-7000-8000-{index:012x}",
+            when=(start + timedelta(seconds=index)).isoformat().replace("+00:00", "Z"),
+        )
+        for index in range(count)
+    ]
 
 
 def free_port() -> int:
@@ -243,7 +257,9 @@ def measure(
     args: argparse.Namespace,
 ) -> dict:
     """Every setting once per round, rounds interleaved; medians, and ratios of medians."""
-    settings = [(0, args.connections[0])] + [(args.workers, c) for c in args.connections]
+    settings = [(0, args.connections[0])] + [
+        (workers, c) for workers in args.workers for c in args.connections
+    ]
     rounds: list[dict] = []
     for number in range(args.rounds):
         at = base / f"{label}-{number}"
@@ -303,7 +319,12 @@ def main() -> None:
         default=[32, 128],
         help="wrk connections (concurrent senders), comma-separated",
     )
-    parser.add_argument("--workers", type=int, default=1, help="the server's --workers")
+    parser.add_argument(
+        "--workers",
+        type=lambda text: [int(part) for part in text.split(",")],
+        default=[1],
+        help="the server's --workers, comma-separated (each measured at every --connections)",
+    )
     parser.add_argument(
         "--pg-url", help="also measure on PostgreSQL (a database the benchmark may fill)"
     )
@@ -312,7 +333,7 @@ def main() -> None:
     if shutil.which("wrk") is None:
         sys.exit("wrk is needed for the load: apt-get install -y wrk")
     base = Path(tempfile.mkdtemp(prefix="meshgov-push-"))
-    lines = [orders_json(f"0192d5a0-0000-7000-8000-{index:012x}") for index in range(args.events)]
+    lines = benchmark_events(args.events)
     events_file = base / "events.jsonl"
     events_file.write_text("\n".join(lines) + "\n")
     report = {

@@ -148,6 +148,7 @@ class ThreadIntake:
         return None if self._thread.is_alive() else "the intake thread has stopped"
 
     def _run(self) -> None:
+        self._push.hold_connection()  # on this thread: the only one that writes
         stopping = False
         while not stopping:
             first = self._queue.get()
@@ -166,6 +167,7 @@ class ThreadIntake:
             answers = take(self._push, [job for job, _ in group])
             for (_, future), answer in zip(group, answers, strict=True):
                 future.get_loop().call_soon_threadsafe(_settle, future, answer)
+        self._push.release_connection()
 
 
 def _settle(future: asyncio.Future[Answer], answer: Answer) -> None:

@@ -284,6 +284,7 @@ def main(argv: Sequence[str]) -> None:
 
     service = MeshgovService.open(os.environ["MESHGOV_WORKSPACE"])
     service.store.check_ready()
+    service.push.hold_connection()
     # Alone, a worker is the only writer the server has: no turns to take.
     alone = len(argv) < 2 or int(argv[1]) <= 1
     writing = contextlib.nullcontext if alone else _write_turns(service.workspace.db_url)

@@ -13,10 +13,13 @@ import logging
 import threading
 import time
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+
+from sqlalchemy import Connection
 
 from collectors import SourceContext
 from collectors.parse_worker import parse_content
@@ -56,6 +59,38 @@ class Push:
         self._store = context.store
         self._lock = threading.Lock()
         self._directory: tuple[float, ProductDirectory, dict[str, str]] | None = None
+        self._holding = False
+        self._held: Connection | None = None
+
+    def hold_connection(self) -> None:
+        """Write every group on one connection kept open, as a worker that only writes does:
+        no pool checkout and no liveness ping per group (on PostgreSQL a round trip each).
+        It is opened by the first write, and opened again after one that lost it."""
+        self._holding = True
+
+    def release_connection(self) -> None:
+        """Close the kept connection (writes go through the pool again)."""
+        self._holding = False
+        held, self._held = self._held, None
+        if held is not None:
+            held.close()
+
+    @contextmanager
+    def _transaction(self) -> Iterator[Connection]:
+        if not self._holding:
+            with self._store.begin() as connection:
+                yield connection
+            return
+        if self._held is None:
+            self._held = self._store.engine.connect()
+        try:
+            with self._held.begin():
+                yield self._held
+        except Exception:
+            if self._held.invalidated:  # the store went away: the next write connects afresh
+                self._held.close()
+                self._held = None
+            raise
 
     def parse(
         self,
@@ -132,13 +167,13 @@ class Push:
             except Exception as exc:
                 reason = f"the store refused its records: {type(exc).__name__}: {exc}"
                 outcome = FileOutcome(delivery.outcome.path, "refused", reason[:2000])
-                with self._store.begin() as connection:
+                with self._transaction() as connection:
                     _log(connection, [delivery], [outcome])
                 outcomes.append(outcome)
         return outcomes
 
     def _write(self, deliveries: Sequence[Delivery]) -> list[FileOutcome]:
-        with self._store.begin() as connection:
+        with self._transaction() as connection:
             new = write_records(
                 connection,
                 [r for d in deliveries for r in d.records],

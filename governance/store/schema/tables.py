@@ -281,7 +281,7 @@ log_daily = Table(
     metadata,
     Column("product_id", String(200), primary_key=True),
     Column("day", Date, primary_key=True),
-    Column("severity", String(10), primary_key=True),
+    Column("severity", String(20), primary_key=True),  # "UNSPECIFIED" is 11
     Column("records", Integer, nullable=False),
 )
 

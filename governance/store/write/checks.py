@@ -29,9 +29,24 @@ def write_check_results(
     connection: Connection, results: Sequence[CheckResult], keys: Sequence[str] | None = None
 ) -> set[str]:
     """Insert check results by natural key; new ones are added to the daily rollup."""
+    rows = check_rows(results, keys)
+    new = insert_new(connection, check_results, list(rows.values()), ["check_key"])
+    daily: Counter[tuple[str, Any, str, bool]] = Counter(
+        (row["product_id"], row["run_time"].date(), row["source_tool"], row["success"])
+        for key, row in rows.items()
+        if key in new and row["product_id"] is not None
+    )
+    _add_to_daily(connection, daily)
+    return new
+
+
+def check_rows(
+    results: Sequence[CheckResult], keys: Sequence[str] | None = None
+) -> dict[str, dict[str, Any]]:
+    """check_results rows by check key."""
     now = utcnow()
     keys = keys if keys is not None else [r.check_key for r in results]
-    rows = {
+    return {
         key: {
             "check_key": key,
             "product_id": r.product_id,
@@ -52,14 +67,6 @@ def write_check_results(
         }
         for key, r in zip(keys, results, strict=True)
     }
-    new = insert_new(connection, check_results, list(rows.values()), ["check_key"])
-    daily: Counter[tuple[str, Any, str, bool]] = Counter(
-        (row["product_id"], row["run_time"].date(), row["source_tool"], row["success"])
-        for key, row in rows.items()
-        if key in new and row["product_id"] is not None
-    )
-    _add_to_daily(connection, daily)
-    return new
 
 
 def write_prepared_checks(

@@ -10,6 +10,7 @@ from sqlalchemy import Connection, select
 
 from governance.store.schema.tables import collector_files, collector_runs, source_files
 from governance.store.schema.types import utcnow
+from governance.store.write import pg_batch
 from governance.store.write.upsert import insert_rows, upsert
 
 
@@ -106,17 +107,9 @@ def log_source_run(
         "started_at": started_at,
         "finished_at": utcnow(),
     }
-    if connection.dialect.name == "sqlite":  # once per source and, pushed, per group
-        row_id = insert_rows(connection, collector_runs, [run_row])
-    else:
-        row_id = connection.execute(
-            collector_runs.insert().values(**run_row).returning(collector_runs.c.id)
-        ).scalar_one()
-    assert row_id is not None
     # Unchanged files are only counted: a large mesh re-checks thousands of them per run.
     file_rows = [
         {
-            "collector_run_id": row_id,
             "path": o.path,
             "status": o.status,
             "position": o.position,
@@ -130,5 +123,19 @@ def log_source_run(
         for o in outcomes
         if o.status != "unchanged"
     ]
-    insert_rows(connection, collector_files, file_rows)
+    if connection.dialect.driver == "psycopg":  # once per source and, pushed, per group
+        statement = pg_batch.insert_with_children(
+            collector_runs, run_row, collector_files, "collector_run_id", file_rows
+        )
+        return pg_batch.run(connection, statement)[0][0]
+    if connection.dialect.name == "sqlite":
+        row_id = insert_rows(connection, collector_runs, [run_row])
+    else:
+        row_id = connection.execute(
+            collector_runs.insert().values(**run_row).returning(collector_runs.c.id)
+        ).scalar_one()
+    assert row_id is not None
+    insert_rows(
+        connection, collector_files, [{"collector_run_id": row_id, **row} for row in file_rows]
+    )
     return row_id

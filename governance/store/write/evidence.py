@@ -22,7 +22,6 @@ from governance.model.records import (
     SliSample,
     SloDefinition,
 )
-from governance.model.vocabulary import RUN_STATE_RANK
 from governance.store.schema.tables import (
     audit_events,
     log_daily,
@@ -34,6 +33,18 @@ from governance.store.schema.tables import (
 )
 from governance.store.schema.types import as_jsonable, utcnow
 from governance.store.write.checks import write_check_results
+from governance.store.write.evidence_pg import PIPELINED, write_pipelined
+from governance.store.write.evidence_rows import (
+    RUN_MERGE_SQL,
+    WIDEN_SQL,
+    log_rows,
+    merge_runs,
+    merge_sightings,
+    record_keys,
+    run_rows,
+    severity_band,
+    sighting_rows,
+)
 from governance.store.write.retention_queries import (
     after_horizon,
     pruned_before,
@@ -46,15 +57,6 @@ from governance.store.write.upsert import (
     sqlite_widen,
     upsert,
 )
-
-SEVERITY_BANDS = ("TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL")
-
-
-def severity_band(number: int | None) -> str:
-    """OTLP severityNumber 1-24 in bands of four; anything else is UNSPECIFIED."""
-    if number is None or not 1 <= number <= 24:
-        return "UNSPECIFIED"
-    return SEVERITY_BANDS[(number - 1) // 4]
 
 
 def _merge_by_key(
@@ -90,147 +92,38 @@ def _merge_by_key(
     return set(keys) - set(stored)
 
 
-def _earliest(a: Any, b: Any) -> Any:
-    return b if a is None else a if b is None else min(a, b)
-
-
-def _latest(a: Any, b: Any) -> Any:
-    return b if a is None else a if b is None else max(a, b)
-
-
-def _merge_runs(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
-    """START then COMPLETE, in any order: widest time span, the most final state."""
-    later_state = RUN_STATE_RANK[new["state"]] >= RUN_STATE_RANK[old["state"]]
-    return {
-        **(new if later_state else old),
-        "started_at": _earliest(old["started_at"], new["started_at"]),
-        "ended_at": _latest(old["ended_at"], new["ended_at"]),
-        "product_id": new["product_id"] or old["product_id"],
-        "details": {**old["details"], **new["details"]},
-    }
-
-
 def write_pipeline_runs(
     connection: Connection, runs: Sequence[PipelineRun], keys: Sequence[str] | None = None
 ) -> set[str]:
     """Upsert runs; several events of one run merge into one row."""
-    now = utcnow()
-    incoming: dict[str, dict[str, Any]] = {}
-    for run, run_key in zip(runs, _keys(runs, keys), strict=True):
-        row = {
-            "run_key": run_key,
-            "product_id": run.product_id,
-            "job": run.job,
-            "run_id": run.run_id,
-            "state": run.state,
-            "started_at": run.started_at,
-            "ended_at": run.ended_at,
-            "source_tool": run.source_tool,
-            "source": run.source,
-            "details": as_jsonable(run.details),
-            "collected_at": now,
-        }
-        key = row["run_key"]
-        incoming[key] = _merge_runs(incoming[key], row) if key in incoming else row
-    if connection.dialect.driver == "psycopg":  # merged in SQL, as _merge_runs does
+    incoming = run_rows(runs, keys)
+    if connection.dialect.driver == "psycopg":  # merged in SQL, as merge_runs does
         return psycopg_merge(
-            connection, pipeline_runs, list(incoming.values()), "run_key", _RUN_MERGE_SQL
+            connection, pipeline_runs, list(incoming.values()), "run_key", RUN_MERGE_SQL
         )
-    return _merge_by_key(connection, pipeline_runs, "run_key", incoming, _merge_runs)
-
-
-def _run_merge_sql() -> str:
-    """_merge_runs as the SET of an upsert, on PostgreSQL (`pipeline_runs`: the stored row)."""
-
-    def rank(state: str) -> str:
-        ranks = " ".join(f"WHEN '{name}' THEN {n}" for name, n in RUN_STATE_RANK.items())
-        return f"(CASE {state} {ranks} ELSE -1 END)"
-
-    later = f"{rank('excluded.state')} >= {rank('pipeline_runs.state')}"
-    taken = [
-        f'"{c}" = CASE WHEN {later} THEN excluded."{c}" ELSE pipeline_runs."{c}" END'
-        for c in ("job", "run_id", "state", "source_tool", "source", "collected_at")
-    ]
-    return ", ".join(
-        [
-            *taken,
-            "started_at = LEAST(pipeline_runs.started_at, excluded.started_at)",  # NULLs ignored
-            "ended_at = GREATEST(pipeline_runs.ended_at, excluded.ended_at)",
-            "product_id = COALESCE(excluded.product_id, pipeline_runs.product_id)",
-            "details = pipeline_runs.details || excluded.details",  # JSONB: keys of the new win
-        ]
-    )
-
-
-_RUN_MERGE_SQL = _run_merge_sql()
-
-
-def _merge_sightings(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
-    return {
-        **new,
-        "first_seen": _earliest(old["first_seen"], new["first_seen"]),
-        "last_seen": _latest(old["last_seen"], new["last_seen"]),
-    }
+    return _merge_by_key(connection, pipeline_runs, "run_key", incoming, merge_runs)
 
 
 def write_lineage(
     connection: Connection, edges: Sequence[LineageObservation], keys: Sequence[str] | None = None
 ) -> set[str]:
     """Upsert observed lineage edges, widening their first/last sighting."""
-    incoming: dict[str, dict[str, Any]] = {}
-    for edge, edge_key in zip(edges, _keys(edges, keys), strict=True):
-        row = {
-            "edge_key": edge_key,
-            "upstream_product": edge.upstream_product,
-            "downstream_product": edge.downstream_product,
-            "dataset": edge.dataset,
-            "job": edge.job,
-            "first_seen": edge.observed_at,
-            "last_seen": edge.observed_at,
-            "source_tool": edge.source_tool,
-            "source": edge.source,
-        }
-        key = row["edge_key"]
-        incoming[key] = _merge_sightings(incoming[key], row) if key in incoming else row
+    incoming = sighting_rows(edges, keys)
     rows = list(incoming.values())
     if connection.dialect.name == "sqlite":  # one writer: the span is widened in SQL
         return sqlite_widen(
             connection, observed_lineage, rows, "edge_key", "first_seen", "last_seen"
         )
-    if connection.dialect.driver == "psycopg":  # widened in SQL, as _merge_sightings does
-        others = [c for c in rows[0] if c not in ("edge_key", "first_seen", "last_seen")]
-        assignments = ", ".join(
-            [
-                *(f'"{c}" = excluded."{c}"' for c in others),
-                "first_seen = LEAST(observed_lineage.first_seen, excluded.first_seen)",
-                "last_seen = GREATEST(observed_lineage.last_seen, excluded.last_seen)",
-            ]
-        )
-        return psycopg_merge(connection, observed_lineage, rows, "edge_key", assignments)
-    return _merge_by_key(connection, observed_lineage, "edge_key", incoming, _merge_sightings)
+    if connection.dialect.driver == "psycopg":  # widened in SQL, as merge_sightings does
+        return psycopg_merge(connection, observed_lineage, rows, "edge_key", WIDEN_SQL)
+    return _merge_by_key(connection, observed_lineage, "edge_key", incoming, merge_sightings)
 
 
 def write_log_records(
     connection: Connection, records: Sequence[LogRecord], keys: Sequence[str] | None = None
 ) -> set[str]:
     """Insert log records by natural key; new ones are counted into the daily rollup."""
-    rows = {
-        key: {
-            "record_key": key,
-            "product_id": r.product_id,
-            "time": r.time,
-            "severity_number": r.severity_number,
-            "severity_text": r.severity_text,
-            "body": r.body,
-            "trace_id": r.trace_id,
-            "span_id": r.span_id,
-            "run_id": r.run_id,
-            "service": r.service,
-            "attributes": as_jsonable(r.attributes),
-            "source": r.source,
-        }
-        for r, key in zip(records, _keys(records, keys), strict=True)
-    }
+    rows = log_rows(records, keys)
     new = insert_new(connection, log_records, list(rows.values()), ["record_key"])
     daily = Counter(
         (row["product_id"], row["time"].date(), severity_band(row["severity_number"]))
@@ -268,7 +161,7 @@ def write_audit_events(
             "details": as_jsonable(e.details),
             "source": e.source,
         }
-        for e, key in zip(events, _keys(events, keys), strict=True)
+        for e, key in zip(events, record_keys(events, keys), strict=True)
     }
     return insert_new(connection, audit_events, list(rows.values()), ["event_key"])
 
@@ -292,7 +185,7 @@ def write_slo_definitions(
             "source": s.source,
             "updated_at": now,
         }
-        for s, key in zip(slos, _keys(slos, keys), strict=True)
+        for s, key in zip(slos, record_keys(slos, keys), strict=True)
     }
 
     def keep_time_if_same(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
@@ -320,14 +213,9 @@ def write_sli_samples(
             "source_tool": s.source_tool,
             "source": s.source,
         }
-        for s, key in zip(samples, _keys(samples, keys), strict=True)
+        for s, key in zip(samples, record_keys(samples, keys), strict=True)
     }
     return insert_new(connection, sli_samples, list(rows.values()), ["sample_key"])
-
-
-def _keys(records: Sequence[Any], keys: Sequence[str] | None) -> Sequence[str]:
-    """The records' natural keys: as given (computed once, when parsed), else computed."""
-    return keys if keys is not None else [r.natural_key for r in records]
 
 
 WRITERS: dict[type, Callable[[Connection, Sequence[Any], Sequence[str] | None], set[str]]] = {
@@ -358,6 +246,12 @@ def write_records(
     `keys` (the records' natural keys, in order) saves computing them twice. Records older
     than the latest `meshgov prune` cutoff are dropped, see below.
     """
+    if connection.dialect.driver == "psycopg" and records:
+        keys = list(keys) if keys is not None else [r.natural_key for r in records]
+        if all(type(r) in PIPELINED for r in records):
+            new_keys = write_pipelined(connection, records, keys)
+            if new_keys is not None:
+                return new_keys  # else the horizon drops some record: the long way, below
     horizon = pruned_before(connection)
     if horizon is not None:
         # A prune deleted the raw rows before its cutoff but kept their days in check_daily
@@ -376,7 +270,7 @@ def write_records(
     # Checks first (the largest table, as before), then each other kind, keys alongside.
     kinds: dict[type, tuple[list[Record], list[str]]] = {CheckResult: ([], [])}
     for record, key in zip(
-        records, keys if keys is not None else _keys(records, None), strict=True
+        records, keys if keys is not None else record_keys(records, None), strict=True
     ):
         batch, batch_keys = kinds.setdefault(type(record), ([], []))
         batch.append(record)

@@ -8,7 +8,7 @@ only ever remove what this module lists.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -181,7 +181,7 @@ def pruned_before(connection: Connection) -> datetime | None:
         payloads = [
             payload
             for (payload,) in connection.connection.driver_connection.execute(
-                "SELECT payload FROM governance_log WHERE action = ?", (PRUNED_ACTION,)
+                HORIZON_SQL.replace("%s", "?"), (PRUNED_ACTION,)
             )
         ]
     else:
@@ -190,6 +190,16 @@ def pruned_before(connection: Connection) -> datetime | None:
                 select(governance_log.c.payload).where(governance_log.c.action == PRUNED_ACTION)
             )
         )
+    return horizon_of(payloads)
+
+
+# What the governance log holds for a prune; `pruned_before` reads it, and so does the
+# PostgreSQL batch writer, in the same round trip as its writes.
+HORIZON_SQL = "SELECT payload FROM governance_log WHERE action = %s"
+
+
+def horizon_of(payloads: Iterable[str]) -> datetime | None:
+    """The latest cutoff among prunes' log payloads (others set no horizon)."""
     cutoffs = []
     for payload in payloads:
         try:

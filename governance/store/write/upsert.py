@@ -13,6 +13,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql import sqltypes
 
 from governance.store.schema.types import UTCDateTime
+from governance.store.write import pg_batch
 
 
 def insert_ignore(
@@ -281,43 +282,14 @@ def sqlite_insert_rows(
 def _psycopg_insert_new(
     connection: Connection, table: Table, rows: Sequence[dict[str, Any]], key: str
 ) -> set[Any]:
-    """The bulk path for PostgreSQL: psycopg's pipelined executemany with RETURNING.
-
-    SQLAlchemy's multi-row VALUES statements are unique strings psycopg must parse each
-    time; one short prepared INSERT per row, pipelined, costs far less. RETURNING tells
-    exactly which rows were new, even with parallel shards inserting at once.
-    """
-    from psycopg.types.json import Jsonb
-
-    unique: dict[Any, dict[str, Any]] = {}
+    """The bulk path for PostgreSQL: one statement of unnested arrays (pg_batch), RETURNING
+    exactly the rows that were new, even with parallel shards inserting at once."""
     # Sorted: shards inserting overlapping keys wait for each other in one order, never
     # in a cycle (a deadlock).
-    for row in sorted(rows, key=lambda row: str(row[key])):
-        unique.setdefault(row[key], row)
-    columns = list(next(iter(unique.values())))
-    is_json = [_is_json(table.c[c].type) for c in columns]
-    names = ", ".join(f'"{c}"' for c in columns)
-    sql = (
-        f'INSERT INTO "{table.name}" ({names}) VALUES ({", ".join(["%s"] * len(columns))}) '
-        f'ON CONFLICT ("{key}") DO NOTHING RETURNING "{key}"'
-    )
-    values = [
-        [
-            Jsonb(v) if json_column and v is not None else v
-            for v, json_column in zip(row.values(), is_json, strict=True)
-        ]
-        for row in unique.values()
-    ]
-    inserted: set[Any] = set()
-    with connection.connection.driver_connection.cursor() as cursor:
-        cursor.executemany(sql, values, returning=True)
-        while True:
-            found = cursor.fetchone()
-            if found is not None:
-                inserted.add(found[0])
-            if not cursor.nextset():
-                break
-    return inserted
+    ordered = sorted(rows, key=lambda row: str(row[key]))
+    return {
+        found for (found,) in pg_batch.run(connection, pg_batch.insert_new(table, ordered, key))
+    }
 
 
 def psycopg_merge(
@@ -327,43 +299,14 @@ def psycopg_merge(
     key: str,
     assignments: str,
 ) -> set[Any]:
-    """Upsert rows on PostgreSQL, merging each with the stored row in SQL (`assignments`,
-    the SET of ON CONFLICT DO UPDATE, where the table's name is the stored row): atomic per
-    row, so concurrent writers need no lock and nothing is read back. Sent through psycopg's
-    pipelined executemany, like `_psycopg_insert_new`; returns the keys that were new.
-    """
-    from psycopg.types.json import Jsonb
-
+    """Upsert rows (unique by key) on PostgreSQL, merging each with the stored row in SQL
+    (`assignments`, the SET of ON CONFLICT DO UPDATE, where the table's name is the stored
+    row): atomic per row, so concurrent writers need no lock and nothing is read back.
+    Returns the keys that were new."""
     if not rows:
         return set()
-    columns = list(rows[0])
-    is_json = [_is_json(table.c[c].type) for c in columns]
-    names = ", ".join(f'"{c}"' for c in columns)
-    sql = (
-        f'INSERT INTO "{table.name}" ({names}) '
-        f"VALUES ({', '.join(['%s'] * len(columns))}) "
-        f'ON CONFLICT ("{key}") DO UPDATE SET {assignments} '
-        # xmax is 0 on a row this statement inserted, the transaction's id on one it updated.
-        f'RETURNING "{key}", (xmax = 0)'
-    )
-    values = [
-        [
-            Jsonb(v) if json_column and v is not None else v
-            for v, json_column in zip(row.values(), is_json, strict=True)
-        ]
-        # Sorted: writers upserting overlapping keys lock them in one order (no deadlock).
-        for row in sorted(rows, key=lambda row: str(row[key]))
-    ]
-    inserted: set[Any] = set()
-    with connection.connection.driver_connection.cursor() as cursor:
-        cursor.executemany(sql, values, returning=True)
-        while True:
-            found = cursor.fetchone()
-            if found is not None and found[1]:
-                inserted.add(found[0])
-            if not cursor.nextset():
-                break
-    return inserted
+    statement = pg_batch.merge(table, rows, key, assignments)
+    return {found for found, new in pg_batch.run(connection, statement) if new}
 
 
 def _is_json(column_type: Any) -> bool:
