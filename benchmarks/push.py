@@ -43,19 +43,15 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import requests
-import yaml
 from sqlalchemy import func, select
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from governance.config import Workspace  # noqa: E402
 from governance.service import MeshgovService  # noqa: E402
-from governance.store import Store  # noqa: E402
 from governance.store.schema.tables import pipeline_runs  # noqa: E402
 from tests.ingest.events import orders_json  # noqa: E402
+from tests.ingest.workspace import ADMIN, workspace_for  # noqa: E402
 
-MESH = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "mesh"
-ADMIN = "admin@example.com"
 WRK_SCRIPT = """
 local bodies = {}
 local counter = 0
@@ -96,18 +92,7 @@ end
 def workspace(root: Path, store_url: str) -> MeshgovService:
     """A workspace with roles and the fixture mesh (orders in sales) registered."""
     root.mkdir(parents=True)
-    document = {
-        "name": "Push benchmark",
-        "roles": {"default": "consumer", "admin": [ADMIN]},
-        "store": {"url": store_url},
-    }
-    (root / "meshgov.yaml").write_text(yaml.safe_dump(document), encoding="utf-8")
-    shutil.copytree(MESH, root / "mesh")
-    store = Store(store_url)
-    store.init()
-    service = MeshgovService(Workspace(root=root, db_url=store_url, settings=document), store)
-    assert service.registration.register([root / "mesh"]).ok
-    return service
+    return workspace_for(root, store_url)
 
 
 def runs_in(service: MeshgovService) -> int:

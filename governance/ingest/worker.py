@@ -219,9 +219,13 @@ class _Frames:
             self._buffer += chunk
 
 
-def _send(fd: int, payload: Any) -> None:
-    frame = pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL)
-    view = memoryview(len(frame).to_bytes(HEADER, "big") + frame)
+def _send(fd: int, *payloads: Any) -> None:
+    """Frames for each payload, written to the pipe at once."""
+    chunks = []
+    for payload in payloads:
+        frame = pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL)
+        chunks += [len(frame).to_bytes(HEADER, "big"), frame]
+    view = memoryview(b"".join(chunks))
     while view:
         view = view[os.write(fd, view) :]
 
@@ -239,10 +243,11 @@ def serve(frames: _Frames, answer_fd: int, take_group: Any) -> None:
                 break
             group.append(more)
         answers = take_group([job for frame in group for job in frame])
-        start = 0
+        start, replies = 0, []
         for frame in group:
-            _send(answer_fd, answers[start : start + len(frame)])
+            replies.append(answers[start : start + len(frame)])
             start += len(frame)
+        _send(answer_fd, *replies)  # one write: each wakes the server, a costly system call
 
 
 def _write_turns(db_url: str) -> Callable[[], AbstractContextManager[Any]]:

@@ -8,7 +8,6 @@ options for the tests that need PostgreSQL, small limits or a kill.
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -20,19 +19,9 @@ from pathlib import Path
 
 import pytest
 import requests
-import yaml
 
-from governance.config import Workspace
 from governance.service import MeshgovService
-from governance.store import Store
-
-MESH = Path(__file__).parents[1] / "fixtures" / "mesh"
-ADMIN = "admin@example.com"
-ROLES = {
-    "default": "consumer",
-    "admin": [ADMIN],
-    "domain_owner": {"sales": ["ana@example.com"], "finance": ["fin@example.com"]},
-}
+from tests.ingest.workspace import ADMIN, workspace_for
 
 
 def free_port() -> int:
@@ -82,18 +71,6 @@ class IngestServer:
 
     def output(self) -> str:
         return self.log.read_text(errors="replace") if self.log else ""
-
-
-def workspace_for(root: Path, store_url: str) -> MeshgovService:
-    """A workspace in `root` on `store_url`, with roles, the fixture mesh registered."""
-    document = {"name": "Push mesh", "roles": ROLES, "store": {"url": store_url}}
-    (root / "meshgov.yaml").write_text(yaml.safe_dump(document), encoding="utf-8")
-    shutil.copytree(MESH, root / "mesh")
-    store = Store(store_url)
-    store.init()
-    service = MeshgovService(Workspace(root=root, db_url=store_url, settings=document), store)
-    assert service.registration.register([root / "mesh"]).ok
-    return service
 
 
 def _launch(root: Path, port: str, options: list[str], log: Path | None) -> subprocess.Popen[bytes]:
