@@ -7,7 +7,7 @@ edge run after run); within a batch they merge here, against the stored row in t
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from governance.model.records import LineageObservation, LogRecord, PipelineRun
@@ -108,9 +108,8 @@ def run_rows(
 ) -> dict[str, dict[str, Any]]:
     """pipeline_runs rows by run key; several events of one run merged into one."""
     now = utcnow()
-    incoming: dict[str, dict[str, Any]] = {}
-    for run, run_key in zip(runs, record_keys(runs, keys), strict=True):
-        row = {
+    rows = (
+        {
             "run_key": run_key,
             "product_id": run.product_id,
             "job": run.job,
@@ -123,17 +122,17 @@ def run_rows(
             "details": as_jsonable(run.details),
             "collected_at": now,
         }
-        incoming[run_key] = merge_runs(incoming[run_key], row) if run_key in incoming else row
-    return incoming
+        for run, run_key in zip(runs, record_keys(runs, keys), strict=True)
+    )
+    return _merged(rows, "run_key", merge_runs)
 
 
 def sighting_rows(
     edges: Sequence[LineageObservation], keys: Sequence[str] | None = None
 ) -> dict[str, dict[str, Any]]:
     """observed_lineage rows by edge key; sightings of one edge widened into one."""
-    incoming: dict[str, dict[str, Any]] = {}
-    for edge, edge_key in zip(edges, record_keys(edges, keys), strict=True):
-        row = {
+    rows = (
+        {
             "edge_key": edge_key,
             "upstream_product": edge.upstream_product,
             "downstream_product": edge.downstream_product,
@@ -144,9 +143,21 @@ def sighting_rows(
             "source_tool": edge.source_tool,
             "source": edge.source,
         }
-        incoming[edge_key] = (
-            merge_sightings(incoming[edge_key], row) if edge_key in incoming else row
-        )
+        for edge, edge_key in zip(edges, record_keys(edges, keys), strict=True)
+    )
+    return _merged(rows, "edge_key", merge_sightings)
+
+
+def _merged(
+    rows: Iterable[dict[str, Any]],
+    key: str,
+    merge: Callable[[dict[str, Any], dict[str, Any]], dict[str, Any]],
+) -> dict[str, dict[str, Any]]:
+    """Rows by `key`, those reported more than once merged in the order they came."""
+    incoming: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        found = incoming.get(row[key])
+        incoming[row[key]] = row if found is None else merge(found, row)
     return incoming
 
 
