@@ -7,7 +7,7 @@ import time
 import uuid
 
 import requests
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from governance.store.schema.tables import pipeline_runs
 from tests.ingest.events import orders_json
@@ -82,3 +82,34 @@ def test_pushing_into_postgresql(start_server, pg_url):
         f"{server.url}/api/v1/lineage", data=orders_json(run_ids[0]), headers=headers, timeout=10
     )
     assert again.json()["records_new"] == 0
+
+
+def test_a_terminated_postgresql_connection_costs_no_answer(start_server, pg_url):
+    """The worker keeps one connection open; when PostgreSQL drops it, the group's write
+    fails, and writing its requests again one by one opens another: every one lands."""
+    server = start_server(store_url=pg_url)
+    token = server.token(domain="sales")
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+
+    def post(run_id: str) -> int:
+        url = f"{server.url}/api/v1/lineage"
+        return requests.post(url, data=orders_json(run_id), headers=headers, timeout=30).status_code
+
+    first = str(uuid.uuid4())
+    assert post(first) == 201
+    database = server.service.store.engine.url.database
+    with server.service.store.begin() as connection:  # every other session on the database
+        ended = connection.execute(
+            text(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                "WHERE datname = :name AND pid <> pg_backend_pid()"
+            ),
+            {"name": database},
+        ).scalar_one()
+    assert ended >= 1  # the worker's kept connection among them
+    codes = {}
+    for _ in range(5):
+        run_id = str(uuid.uuid4())
+        codes[run_id] = post(run_id)
+    assert set(codes.values()) == {201}, codes
+    assert stored_runs(server) == {first, *codes}
