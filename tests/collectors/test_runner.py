@@ -236,6 +236,7 @@ def test_a_file_the_store_refuses_costs_only_that_file(registered, gx_validation
     if service.store.backend == "postgresql":
         assert statuses["b_nul.json"][0] == "refused"
         assert "the store refused its records" in statuses["b_nul.json"][1]
+        assert "NUL character" in statuses["b_nul.json"][1]  # says what to fix
         assert report.records_new == 8  # a.json and c.json landed in full
     else:
         assert statuses["b_nul.json"][0] == "ok" and report.records_new == 12

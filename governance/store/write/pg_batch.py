@@ -14,7 +14,8 @@ statement after statement took ten.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -109,7 +110,7 @@ def send(connection: Connection, statements: Sequence[Statement]) -> None:
     """Run the statements in one pipeline: one round trip; each statement's rows filled in."""
     driver = connection.connection.driver_connection
     cursors = []
-    with driver.pipeline():
+    with _text_refusals(), driver.pipeline():
         for statement in statements:
             cursor = driver.cursor()
             cursor.execute(statement.sql, statement.params, binary=True)
@@ -121,9 +122,31 @@ def send(connection: Connection, statements: Sequence[Statement]) -> None:
 
 def run(connection: Connection, statement: Statement) -> list[tuple[Any, ...]]:
     """One statement on its own (no pipeline); its rows."""
-    with connection.connection.driver_connection.cursor() as cursor:
+    with _text_refusals(), connection.connection.driver_connection.cursor() as cursor:
         cursor.execute(statement.sql, statement.params, binary=True)
         return cursor.fetchall() if cursor.description is not None else []
+
+
+class TextNotStorable(ValueError):
+    """A text value PostgreSQL cannot hold: a NUL character."""
+
+
+@contextmanager
+def _text_refusals() -> Iterator[None]:
+    """PostgreSQL's refusal of a NUL character in text, said so a person can act on it.
+
+    (Text parameters in psycopg's text format were refused by psycopg itself, saying why; in
+    the binary format the server refuses them with "invalid byte sequence ... 0x00".)
+    """
+    from psycopg import errors
+
+    try:
+        yield
+    except errors.CharacterNotInRepertoire as exc:
+        raise TextNotStorable(
+            "a text value holds a NUL character (\\u0000), which PostgreSQL cannot store "
+            f"({exc.diag.message_primary})"
+        ) from exc
 
 
 # --- building the statements ------------------------------------------------------------
