@@ -382,6 +382,8 @@ def cli(store, tmp_path, monkeypatch):
     seed(store)
     monkeypatch.setenv("MESHGOV_DB_URL", store.url)
     monkeypatch.setenv("MESHGOV_WORKSPACE", str(tmp_path))
+    # The cutoff is a midnight: a run that crosses one after NOW was taken must not move it.
+    monkeypatch.setattr("governance.service.retention.utcnow", lambda: NOW)
     runner = CliRunner()
     return lambda *args: runner.invoke(app, list(args), catch_exceptions=False)
 
