@@ -28,6 +28,8 @@ from governance.errors import OutOfScope
 from governance.model.records import LineageObservation, ProductDirectory, Record
 from governance.model.tokens import TokenScope
 from governance.service.context import MeshContext
+from governance.store import sqlite_file
+from governance.store.checkpoint import WalCheckpoints
 from governance.store.read.directory import build_directory, product_domains
 from governance.store.schema.types import utcnow
 from governance.store.write.collector_log import FileOutcome, log_source_run
@@ -61,17 +63,27 @@ class Push:
         self._directory: tuple[float, ProductDirectory, dict[str, str]] | None = None
         self._holding = False
         self._held: Connection | None = None
+        self._checkpoints: WalCheckpoints | None = None
 
     def hold_connection(self) -> None:
         """Write every group on one connection kept open, as a worker that only writes does:
         no pool checkout and no liveness ping per group (on PostgreSQL a round trip each).
-        It is opened by the first write, and opened again after one that lost it."""
+        It is opened by the first write, and opened again after one that lost it. On SQLite
+        its WAL checkpoints run on a thread between writes (store/checkpoint.py)."""
         self._holding = True
+        database = sqlite_file(self._store.url)
+        if database is not None and self._checkpoints is None:
+            self._checkpoints = WalCheckpoints(database)
 
     def release_connection(self) -> None:
         """Close the kept connection (writes go through the pool again)."""
         self._holding = False
         held, self._held = self._held, None
+        checkpoints, self._checkpoints = self._checkpoints, None
+        if held is not None and checkpoints is not None and not held.invalidated:
+            checkpoints.release(held)
+        if checkpoints is not None:
+            checkpoints.close()
         if held is not None:
             held.close()
 
@@ -81,8 +93,13 @@ class Push:
             with self._store.begin() as connection:
                 yield connection
             return
+        checkpoints = self._checkpoints
+        if checkpoints is not None:
+            checkpoints.before_write()
         if self._held is None:
             self._held = self._store.engine.connect()
+            if checkpoints is not None:
+                checkpoints.adopt(self._held)
         try:
             with self._held.begin():
                 yield self._held
@@ -91,6 +108,8 @@ class Push:
                 self._held.close()
                 self._held = None
             raise
+        if checkpoints is not None:
+            checkpoints.committed()
 
     def parse(
         self,
