@@ -10,10 +10,17 @@ from __future__ import annotations
 
 import os
 import sqlite3
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from sqlalchemy import func, select
+
+from governance.model.tokens import TokenScope
 from governance.store import Store
-from governance.store.checkpoint import WalCheckpoints
+from governance.store.checkpoint import MOST_PAGES, WalCheckpoints
+from governance.store.schema.tables import pipeline_runs
+from tests.ingest.events import orders_json
+from tests.ingest.workspace import workspace_for
 
 FRAME = 4096 + 24  # a page and its frame header in the WAL
 PAGES, MOST = 40, 160  # small thresholds, so a short test goes round many times
@@ -88,3 +95,44 @@ def test_the_connection_given_back_checkpoints_for_itself_again(tmp_path):
         assert connection.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() == 1000
     checkpoints.close()
     store.engine.dispose()
+
+
+def test_the_push_writer_checkpoints_beside_its_writes_and_gives_them_back(tmp_path):
+    """Push.hold_connection (the ingest worker's writer) on SQLite: every run stored, the WAL
+    bounded, and the connection it gives back checkpoints for itself again."""
+    service = workspace_for(tmp_path, f"sqlite:///{tmp_path / 'meshgov.db'}")
+    scope = TokenScope("t1", "bench", "sales", None)
+    start = datetime(2026, 11, 24, 3, tzinfo=UTC)
+    push = service.push
+    push.hold_connection()
+    wal, largest = tmp_path / "meshgov.db-wal", 0
+    for group in range(150):
+        deliveries = [
+            push.parse(
+                "openlineage",
+                orders_json(
+                    f"0192d5a0-0000-7000-8000-{group * 16 + event:012x}",
+                    when=(start + timedelta(seconds=group * 16 + event)).isoformat(),
+                ).encode(),
+                scope,
+                f"request {group}.{event}",
+            )
+            for event in range(16)
+        ]
+        # A new run and two new checks each; the lineage edge is new once, then widened.
+        new = [outcome.records_new for outcome in push.write(deliveries)]
+        assert new == ([4] + [3] * 15 if group == 0 else [3] * 16)
+        largest = max(largest, wal.stat().st_size)
+    assert push._held is not None
+    pooled = push._held.connection.driver_connection  # the sqlite3 connection it wrote on
+    # It took no checkpoint itself: the bound below is the thread's doing.
+    assert pooled.execute("PRAGMA wal_autocheckpoint").fetchone() == (0,)
+    push.release_connection()
+
+    assert largest <= 2 * MOST_PAGES * FRAME, f"the WAL grew to {largest // FRAME} pages"
+    with service.store.read() as connection:
+        assert connection.scalar(select(func.count()).select_from(pipeline_runs)) == 2_400
+        assert connection.exec_driver_sql("PRAGMA integrity_check").scalar() == "ok"
+    # Back in the pool, that connection checkpoints for itself again.
+    assert pooled.execute("PRAGMA wal_autocheckpoint").fetchone() == (1000,)
+    service.store.dispose()
