@@ -267,9 +267,14 @@ class LineageObservation:
         """One row per (upstream, downstream, dataset, job); the latest sighting is kept."""
         key = self._edge_key
         if key is None:
-            key = _key(self.upstream_product, self.downstream_product, self.dataset, self.job)
+            key = _edge_key(self.upstream_product, self.downstream_product, self.dataset, self.job)
             object.__setattr__(self, "_edge_key", key)
         return key
+
+
+@lru_cache(maxsize=65536)  # a job reads the same datasets run after run: one edge, many sightings
+def _edge_key(upstream: str | None, downstream: str | None, dataset: str, job: str) -> str:
+    return _key(upstream, downstream, dataset, job)
 
 
 @dataclass(frozen=True, slots=True)
