@@ -1,9 +1,9 @@
 """`meshgov`: the command line. Every command goes through governance.service.
 
 This module only builds `app` from the command groups, one module each: `mesh` (init,
-register, collect, collectors, demo, serve), `engine` (evaluate, explain, policies, check,
-new), `ops` (prune, audit), `ingest` (ingest-server), `upload`, `export`, `board`,
-`requests` (waiver, access) and `tokens` (token). What they
+register, collect, collectors, demo, serve), `engine` (evaluate, policies, check, new),
+`explain` (a score, and why it moved), `ops` (prune, audit), `ingest` (ingest-server),
+`upload`, `export`, `board`, `requests` (waiver, access) and `tokens` (token). What they
 share is in `common` (options, opening the service, exit codes) and `output` (printing).
 """
 
@@ -11,7 +11,18 @@ from __future__ import annotations
 
 import typer
 
-from governance.cli import board, engine, export, ingest, mesh, ops, requests, tokens, upload
+from governance.cli import (
+    board,
+    engine,
+    explain,
+    export,
+    ingest,
+    mesh,
+    ops,
+    requests,
+    tokens,
+    upload,
+)
 
 app = typer.Typer(
     help="meshgov: governance and observability for a data mesh.",
@@ -21,6 +32,7 @@ app = typer.Typer(
 # Added in the order `meshgov --help` lists them: the commands, then the groups.
 app.add_typer(mesh.commands)
 app.add_typer(engine.commands)
+app.add_typer(explain.commands)
 app.add_typer(ops.commands)
 app.add_typer(ingest.commands)
 app.add_typer(upload.commands)

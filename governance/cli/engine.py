@@ -1,6 +1,6 @@
-"""`meshgov evaluate`, `explain`, `policies`, `check` and `new`: the engine on the command line.
+"""`meshgov evaluate`, `policies`, `check` and `new`: the engine on the command line.
 
-Evaluating the mesh, explaining a score, listing policies, judging one product before it is
+Evaluating the mesh, listing policies, judging one product before it is
 registered, and scaffolding a new product that passes the bronze gate.
 """
 
@@ -20,9 +20,7 @@ from governance.cli.common import WorkspaceOption, exit_on, open_service
 from governance.cli.output import ExportFormat, out, print_sync, write_rows
 from governance.errors import (
     CheckSetupError,
-    NotEvaluated,
     ScaffoldError,
-    UnknownProduct,
     WorkspaceError,
 )
 from governance.service import MeshgovService
@@ -85,35 +83,6 @@ def evaluate(
         print_sync(report.review)
     if report.refusals:
         raise typer.Exit(1)
-
-
-@commands.command()
-def explain(
-    product: Annotated[str, typer.Argument(help="The product id.")],
-    workspace: WorkspaceOption = None,
-    json_: Annotated[bool, typer.Option("--json", help="Print the explanation as JSON.")] = False,
-) -> None:
-    """Why a product scores what it does: each dimension, its weight, and the evidence behind it."""
-    service = open_service(workspace)
-    with exit_on(UnknownProduct, NotEvaluated):
-        explanation = service.evaluation.explain(product)
-    if json_:
-        print(json.dumps(explanation, default=str))
-        return
-    score = explanation["score"]
-    out.print(
-        f"[bold]{product}[/bold]: score {score['score']} (grade {score['grade']}), "
-        f"trust level {score['level']}, as of {explanation['day']}"
-    )
-    if score["capped_by"]:
-        out.print(f"  capped: failing enforced blocker(s) {', '.join(score['capped_by'])}")
-    if score["level_blockers"]:
-        out.print(f"  next level blocked by: {', '.join(score['level_blockers'])}")
-    for name, dimension in score["dimensions"].items():
-        value = "missing" if dimension["missing"] else f"{dimension['value']:.1f}"
-        out.print(f"\n  [bold]{name}[/bold] {value} (weight {dimension['weight']:g})")
-        for reason in dimension["reasons"]:
-            out.print(escape(f"    - {reason['kind']} {reason['ref']}: {reason['detail']}"))
 
 
 @commands.command()

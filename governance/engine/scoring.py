@@ -79,13 +79,7 @@ def score_product(
     facts: Mapping[str, Any], results: Sequence[PolicyResult], config: ScoringConfig
 ) -> HealthScore:
     """Score one product from its facts and its policy results."""
-    dimensions = (
-        _quality(facts, config),
-        _reliability(facts, config),
-        _compliance(results, config),
-        _operations(facts, config),
-        _documentation(facts, config),
-    )
+    dimensions = score_dimensions(facts, results, config)
     total_weight = sum(d.weight for d in dimensions) or 1.0
     score = sum(d.contribution for d in dimensions) / total_weight
     blockers = tuple(
@@ -105,6 +99,19 @@ def score_product(
         dimensions=dimensions,
         capped_by=blockers,
         level_blockers=level_blockers,
+    )
+
+
+def score_dimensions(
+    facts: Mapping[str, Any], results: Sequence[PolicyResult], config: ScoringConfig
+) -> tuple[Dimension, ...]:
+    """The five dimensions, in SCORE_DIMENSIONS' order (engine/movement.py re-scores with them)."""
+    return (
+        _quality(facts, config),
+        _reliability(facts, config),
+        _compliance(results, config),
+        _operations(facts, config),
+        _documentation(facts, config),
     )
 
 
@@ -221,9 +228,18 @@ def _operations(facts: Mapping[str, Any], config: ScoringConfig) -> Dimension:
 
 def _documentation(facts: Mapping[str, Any], config: ScoringConfig) -> Dimension:
     weight = config.weights["documentation"]
+    items = documentation_items(facts)
+    reasons = tuple(Reason("field", name, "missing") for name, ok in items.items() if not ok)
+    return Dimension(
+        "documentation", round(100 * sum(items.values()) / len(items), 2), weight, reasons
+    )
+
+
+def documentation_items(facts: Mapping[str, Any]) -> dict[str, bool]:
+    """What a consumer needs to read about a product, each there or not (equal shares)."""
     product = facts["product"]
     outputs = facts["ports"]["output"]
-    items = {
+    return {
         "description": bool(product["description"]) and len(product["description"]) >= 20,
         "owner": bool(facts["owners"]),
         "support channel": bool(facts["support"]),
@@ -234,10 +250,6 @@ def _documentation(facts: Mapping[str, Any], config: ScoringConfig) -> Dimension
         "SLA": bool(facts["contracts"])
         and all(c["sla"]["latency_hours"] is not None for c in facts["contracts"]),
     }
-    reasons = tuple(Reason("field", name, "missing") for name, ok in items.items() if not ok)
-    return Dimension(
-        "documentation", round(100 * sum(items.values()) / len(items), 2), weight, reasons
-    )
 
 
 def _pct(value: float | None) -> str:

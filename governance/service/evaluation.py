@@ -11,11 +11,12 @@ import hashlib
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from governance.engine.facts import build_facts
+from governance.engine.movement import DomainMove, ScoreMove
 from governance.engine.policies import (
     PolicyPack,
     evaluate_product,
@@ -28,11 +29,13 @@ from governance.engine.scoring import ScoringConfig, score_product
 from governance.engine.sli import attach_slos
 from governance.errors import NotEvaluated, WorkspaceError
 from governance.model.results import HealthScore, Judgement, PolicyResult
+from governance.service import movement
 from governance.service.board import Board
 from governance.service.context import MeshContext
 from governance.service.queue_sync import SyncReport
 from governance.store import Store
 from governance.store.read import judgements as judgement_queries
+from governance.store.read import movement_queries
 from governance.store.read.fact_queries import read_evidence
 from governance.store.schema.types import utcnow
 from governance.store.write.judgements import write_evaluation
@@ -218,3 +221,19 @@ class Evaluation:
                 "slos": judgement_queries.latest_slo_status(connection, product_id),
                 "facts": judgement_queries.latest_facts(connection, product_id),
             }
+
+    def explain_change(self, product_id: str, since: date, until: date | None = None) -> ScoreMove:
+        """Why the product's score moved from `since` to `until` (default: its newest day)."""
+        self._context.require_product(product_id)
+        return movement.product_move(self._store, product_id, since, until)
+
+    def explain_domain_change(
+        self, domain_id: str, since: date, until: date | None = None
+    ) -> DomainMove:
+        """Why a domain's mean score moved ("*": the mesh's), product by product."""
+        return movement.domain_move(self._store, domain_id, since, until)
+
+    def score_days(self, product_id: str | None = None) -> tuple[date, date] | None:
+        """The first and the newest day with a score (of the product, or of any)."""
+        with self._store.read() as connection:
+            return movement_queries.snapshot_days(connection, product_id=product_id)

@@ -25,6 +25,7 @@ from governance.ui.components import (
     support_label,
     time_label,
 )
+from governance.ui.movement import render_movement
 from governance.ui.product_operations import lineage_dot, render_operations
 from governance.ui.trust import render_trust
 
@@ -103,6 +104,7 @@ def render_product(detail: ProductDetail) -> None:
     st.subheader("Trust")
     outputs = [p["name"] for p in detail.ports if p["kind"] == "output"]
     render_trust(current_service(), detail.product["id"], outputs)
+    render_movement(current_service(), detail.product["id"])
     owner, health = st.columns([2, 1])
     with owner:
         render_ownership(detail.product)
