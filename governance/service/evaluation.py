@@ -235,5 +235,7 @@ class Evaluation:
 
     def score_days(self, product_id: str | None = None) -> tuple[date, date] | None:
         """The first and the newest day with a score (of the product, or of any)."""
+        if product_id is not None:
+            self._context.require_product(product_id)
         with self._store.read() as connection:
             return movement_queries.snapshot_days(connection, product_id=product_id)
