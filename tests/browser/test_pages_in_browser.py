@@ -92,3 +92,21 @@ def test_hostile_text_is_shown_not_run(page: Page, served_demo: ServedDemo) -> N
     assert app.locator("img[onerror]").count() == 0
     # The column name reaches the page as text too, in the "unclassified columns" warning.
     assert app.locator('[data-testid="stAlert"]', has_text=HOSTILE_COLUMN).is_visible()
+
+
+def test_what_moved_shows_the_causes_of_the_week(page: Page, served_demo: ServedDemo) -> None:
+    open_app(page, served_demo.base_url, "product?product=artist-payments")
+    assert_no_exception(page, "product-what-moved")
+    main = page.locator('[data-testid="stMain"]')
+    heading = main.get_by_role("heading", name="What moved")
+    heading.scroll_into_view_if_needed()
+    assert heading.is_visible()
+    moved = main.locator('[data-testid="stMetric"]', has_text="Score on")
+    assert moved.is_visible()
+    # The delta shows beside the score, with its sign.
+    assert moved.locator('[data-testid="stMetricDelta"]').inner_text().strip()[0] in "+-"
+    # The points per cause are drawn, under the alt text the page gives the chart.
+    chart = main.get_by_label("Points per cause", exact=True)
+    chart.scroll_into_view_if_needed()
+    assert chart.is_visible()
+    assert chart.bounding_box()["height"] > 40

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -183,8 +184,9 @@ def test_product_page_for_artist_payments(overview: AppTest, demo_service: Meshg
     assert contract_columns and set(schema["column"]) == contract_columns
     checks = next(df.value for df in at.dataframe if "suite" in df.value.columns)
     assert len(checks) > 0 and set(checks["status"]) <= {"✔ pass", "✘ fail"}
-    # dimensions, error budget burn-down, pass-rate trend, log error rate
-    assert len(at.get("vega_lite_chart")) == 4
+    # dimensions, points per cause of the week's move, error budget burn-down, pass-rate
+    # trend, log error rate
+    assert len(at.get("vega_lite_chart")) == 5
     graph = at.get("graphviz_chart")[0].proto.spec
     assert '"artist-payments" -> "royalty-reports"' in graph or "->" in graph
     runs = next(df.value for df in at.dataframe if "run_id" in df.value.columns)
@@ -204,6 +206,27 @@ def test_product_page_for_artist_payments(overview: AppTest, demo_service: Meshg
     assert "exhausted" in set(slos["status"])
     quality = metric(at, "Quality pass rate")
     assert quality == percent(detail.quality.pass_rate)
+
+
+def test_what_moved_splits_the_score_change_since_the_chosen_day(
+    overview: AppTest, demo_service: MeshgovService
+):
+    at = open_product(overview, "artist-payments")
+    days = demo_service.evaluation.score_days("artist-payments")
+    assert days is not None
+    first, newest = days
+    since = at.date_input(key="moved_since_artist-payments")
+    assert since.value == newest - timedelta(days=7)  # a week back by default
+    at = since.set_value(first).run()
+    assert not at.exception
+    move = demo_service.evaluation.explain_change("artist-payments", first)
+    shown = next(m for m in at.metric if m.label.startswith("Score on"))
+    assert shown.label == f"Score on {newest}, against {first}"
+    assert shown.delta == f"{move.delta:+.1f}" and move.delta < -5
+    causes = next(df.value for df in at.dataframe if "change" in df.value.columns)
+    assert list(causes["what"]) == [c.ref for c in move.causes]
+    exhausted = causes[causes["what"] == "artist-payments-valid-rows"].iloc[0]
+    assert exhausted["change"] == "error budget exhausted" and exhausted["points"] <= -4
 
 
 def test_product_selector_and_query_param_stay_in_sync(overview: AppTest):
