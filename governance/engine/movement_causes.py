@@ -256,33 +256,17 @@ def operations_causes(
 ) -> list[tuple[Cause, Revert]]:
     """Pipeline runs' success rate and the share of error logs."""
     found = []
-    runs_before, runs_after = facts_before["runs"], facts_after["runs"]
-    if runs_before["success_rate"] != runs_after["success_rate"]:
+    for section, ref, rate, what, describe in (
+        ("runs", "pipeline runs", "success_rate", "success rate", _runs),
+        ("logs", "error logs", "error_rate", "error share", _logs),
+    ):
+        was, now = facts_before[section], facts_after[section]
+        if was[rate] == now[rate]:
+            continue
         reverted = copy.deepcopy(dict(facts_after))
-        reverted["runs"] = copy.deepcopy(dict(runs_before))
-        cause = Cause(
-            "runs",
-            "pipeline runs",
-            _direction(runs_before["success_rate"], runs_after["success_rate"], "success rate"),
-            _runs(runs_before),
-            _runs(runs_after),
-            "operations",
-            None,
-        )
-        found.append((cause, (reverted, results)))
-    logs_before, logs_after = facts_before["logs"], facts_after["logs"]
-    if logs_before["error_rate"] != logs_after["error_rate"]:
-        reverted = copy.deepcopy(dict(facts_after))
-        reverted["logs"] = copy.deepcopy(dict(logs_before))
-        cause = Cause(
-            "logs",
-            "error logs",
-            _direction(logs_before["error_rate"], logs_after["error_rate"], "error share"),
-            _logs(logs_before),
-            _logs(logs_after),
-            "operations",
-            None,
-        )
+        reverted[section] = copy.deepcopy(dict(was))
+        change = _direction(was[rate], now[rate], what)
+        cause = Cause(section, ref, change, describe(was), describe(now), "operations", None)
         found.append((cause, (reverted, results)))
     return found
 

@@ -4,39 +4,20 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import pytest
-from typer.testing import CliRunner
-
-from governance.cli import app
 from governance.model.vocabulary import SCORE_DIMENSIONS as DIMENSIONS
 from governance.service import MeshgovService
 from governance.store.read import judgements
 from governance.store.write.judgements import add_waiver
+from tests.engine.conftest import run_cli
 
-FIXTURES = Path(__file__).parents[1] / "fixtures" / "mesh"
-
-
-def _run(*args: str):
-    return CliRunner().invoke(app, list(args), catch_exceptions=False)
+_run = run_cli
 
 
 def _rows(output: str) -> list[dict]:
     return [json.loads(line) for line in output.splitlines() if line.strip()]
-
-
-@pytest.fixture
-def cli(store_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    """A registered fixture mesh in a workspace on the backend under test."""
-    monkeypatch.setenv("MESHGOV_DB_URL", store_url)
-    monkeypatch.setenv("MESHGOV_WORKSPACE", str(tmp_path))
-    shutil.copytree(FIXTURES, tmp_path / "mesh")
-    assert _run("init").exit_code == 0
-    assert _run("register", str(tmp_path / "mesh")).exit_code == 0
-    return _run
 
 
 def test_demo_story_shows_in_scores_and_policies(demo_workspace: Path) -> None:

@@ -3,22 +3,16 @@
 from __future__ import annotations
 
 import json
-import shutil
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
-from governance.cli import app
 from governance.service import MeshgovService
 from governance.store.write.judgements import add_waiver
+from tests.engine.conftest import run_cli
 
-FIXTURES = Path(__file__).parents[1] / "fixtures" / "mesh"
-
-
-def _run(*args: str):
-    return CliRunner().invoke(app, list(args), catch_exceptions=False)
+_run = run_cli
 
 
 def _adds_up(move: dict) -> None:
@@ -93,17 +87,6 @@ def test_since_after_until_is_refused(demo_workspace: Path) -> None:
         "-w", str(demo_workspace),
     )  # fmt: skip
     assert result.exit_code == 2 and "is after --until" in result.output
-
-
-@pytest.fixture
-def cli(store_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    """The fixture mesh registered in a workspace on the backend under test."""
-    monkeypatch.setenv("MESHGOV_DB_URL", store_url)
-    monkeypatch.setenv("MESHGOV_WORKSPACE", str(tmp_path))
-    shutil.copytree(FIXTURES, tmp_path / "mesh")
-    assert _run("init").exit_code == 0
-    assert _run("register", str(tmp_path / "mesh")).exit_code == 0
-    return _run
 
 
 def test_a_waiver_that_expired_between_the_days_is_named_with_its_points(cli, tmp_path):
