@@ -239,3 +239,8 @@ class Evaluation:
             self._context.require_product(product_id)
         with self._store.read() as connection:
             return movement_queries.snapshot_days(connection, product_id=product_id)
+
+    def domain_score_days(self, domain_id: str) -> tuple[date, date] | None:
+        """The first and the newest day with a score of one of the domain's products."""
+        with self._store.read() as connection:
+            return movement_queries.snapshot_days(connection, domain_id=domain_id)

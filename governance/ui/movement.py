@@ -1,4 +1,4 @@
-"""The product page's "What moved": the score's change since a chosen day, split into causes."""
+"""What moved: a product's score (its causes) or a domain's mean (its products) since a day."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import streamlit as st
 from governance.engine.movement import ScoreMove
 from governance.errors import NotEvaluated
 from governance.service import MeshgovService
+from governance.ui.components import product_url
 
 DEFAULT_DAYS = 7  # the first view compares with a week before the newest score
 CAUSE_COLUMNS = {
@@ -94,3 +95,60 @@ def cause_chart(frame: pd.DataFrame) -> alt.Chart:
         )
         .properties(height=max(60, 28 * len(data)))
     )
+
+
+def render_domain_movement(service: MeshgovService, domain_id: str) -> None:
+    """The domain's mean since a chosen day: each product's share and its biggest cause."""
+    days = service.evaluation.domain_score_days(domain_id)
+    if days is None or days[0] == days[1]:
+        return  # not evaluated, or on one day only: nothing to compare
+    first, newest = days
+    st.subheader("What moved")
+    since = st.date_input(
+        "Since",
+        value=max(first, newest - timedelta(days=DEFAULT_DAYS)),
+        min_value=first,
+        max_value=newest,
+        key=f"domain_moved_since_{domain_id}",
+        help="Compare the newest mean score with the mean of this day.",
+    )
+    try:
+        move = service.evaluation.explain_domain_change(domain_id, since)
+    except (NotEvaluated, ValueError) as exc:
+        st.warning(str(exc))
+        return
+    st.metric(
+        f"Mean score on {move.after_day}, against {move.before_day}",
+        "—" if move.after_mean is None else f"{move.after_mean:.1f}",
+        delta=f"{move.delta:+.1f}",
+        border=True,
+    )
+    rows = [
+        {
+            "link": product_url(share.product_id),
+            "before": share.before,
+            "after": share.after,
+            "points": round(share.points, 2),
+            "biggest cause": _biggest_cause(share.move),
+        }
+        for share in move.products
+    ]
+    st.dataframe(
+        pd.DataFrame(rows),
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "link": st.column_config.LinkColumn("Product", display_text=r"product=(.*)$"),
+            "points": st.column_config.NumberColumn("Points of the mean", format="%+.2f"),
+        },
+    )
+
+
+def _biggest_cause(move: ScoreMove | None) -> str:
+    if move is None:
+        return "scored on one of the two days only"
+    if not move.causes:
+        return "no change"
+    cause = move.causes[0]
+    points = "" if cause.points is None else f" ({cause.points:+.1f})"
+    return f"{cause.kind} {cause.ref}: {cause.change}{points}"

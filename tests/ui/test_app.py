@@ -325,3 +325,23 @@ def test_domain_page_shows_its_products_scores_and_items(demo_workspace, monkeyp
     assert metric(at, "Open review items") == "4"  # two blockers, a waiver, an access request
     products = next(df.value for df in at.dataframe if "grade" in df.value.columns)
     assert set(products["name"]) == {"User Profiles", "User Search History"}
+
+
+def test_domain_page_says_which_products_moved_its_mean(
+    demo_workspace, monkeypatch, demo_service: MeshgovService
+):
+    at = app_for(demo_workspace, monkeypatch)
+    at.query_params["domain"] = "podcasts"
+    at = goto(at.run(), "domain")
+    days = demo_service.evaluation.domain_score_days("podcasts")
+    assert days is not None
+    at = at.date_input(key="domain_moved_since_podcasts").set_value(days[0]).run()
+    assert not at.exception
+    move = demo_service.evaluation.explain_domain_change("podcasts", days[0])
+    shown = next(m for m in at.metric if m.label.startswith("Mean score on"))
+    assert shown.delta == f"{move.delta:+.1f}" and move.delta < 0
+    shares = next(df.value for df in at.dataframe if "biggest cause" in df.value.columns)
+    assert list(shares["link"]) == [f"product?product={s.product_id}" for s in move.products]
+    top = shares.iloc[0]
+    assert top["link"] == "product?product=podcast-catalog" and top["points"] < -5
+    assert "error budget exhausted" in top["biggest cause"]
