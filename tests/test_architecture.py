@@ -54,6 +54,9 @@ FORBIDDEN = [
     ("governance/clients/probe.py", "from governance.store import Store"),
     ("governance/clients/probe.py", "from governance.service import MeshgovService"),
     ("governance/clients/probe.py", "import sqlalchemy"),
+    ("governance/mcp_server/probe.py", "from governance.store.write import judgements"),
+    ("governance/mcp_server/probe.py", "from sqlalchemy import select"),
+    ("governance/mcp_server/probe.py", "import streamlit"),
 ]
 
 # imports each layer makes on purpose: the rules must not forbid them
@@ -66,6 +69,8 @@ ALLOWED = [
     ("app.py", "import streamlit"),
     ("governance/ingest/probe.py", "from governance.service import MeshgovService"),
     ("governance/clients/probe.py", "import requests"),
+    ("governance/mcp_server/probe.py", "from governance.store.read import catalog_queries"),
+    ("governance/mcp_server/probe.py", "from mcp.server import MCPServer"),
 ]
 
 

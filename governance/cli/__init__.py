@@ -3,8 +3,8 @@
 This module only builds `app` from the command groups, one module each: `mesh` (init,
 register, collect, collectors, demo, serve), `engine` (evaluate, policies, check, new),
 `explain` (a score, and why it moved), `ops` (prune, audit), `ingest` (ingest-server),
-`upload`, `export`, `board`, `requests` (waiver, access) and `tokens` (token). What they
-share is in `common` (options, opening the service, exit codes) and `output` (printing).
+`upload`, `mcp_command` (mcp), `export`, `board`, `requests` (waiver, access) and `tokens`
+(token). What they share is in `common` (options, opening the service, exit codes) and `output` (printing).
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from governance.cli import (
     explain,
     export,
     ingest,
+    mcp_command,
     mesh,
     ops,
     requests,
@@ -36,6 +37,7 @@ app.add_typer(explain.commands)
 app.add_typer(ops.commands)
 app.add_typer(ingest.commands)
 app.add_typer(upload.commands)
+app.add_typer(mcp_command.commands)
 app.add_typer(export.export_app, name="export")
 app.add_typer(board.board_app, name="board")
 app.add_typer(requests.waiver_app, name="waiver")

@@ -24,6 +24,8 @@ ACTIONS: tuple[str, ...] = (
 )
 
 _MESH_ROLES = ("consumer", "board_member", "admin")  # held mesh-wide; domain_owner per domain
+# Who sees the whole review queue (a consumer sees the requests they made or were given).
+STEWARDS = frozenset({"domain_owner", "board_member", "admin"})
 _GROUP = "group:"
 # Loose on purpose for emails: it catches a missing "@" or a stray space, not real addresses.
 _MEMBER = re.compile(r"group:\S.*|[^@\s]+@[^@\s]+")

@@ -10,7 +10,6 @@ import streamlit as st
 from governance.engine.roles import ROLES, Principal
 
 EVERYONE = frozenset(ROLES)
-STEWARDS = frozenset({"domain_owner", "board_member", "admin"})
 
 
 @dataclass(frozen=True)

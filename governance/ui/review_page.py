@@ -14,12 +14,11 @@ import pandas as pd
 import streamlit as st
 
 from governance.engine.review import KINDS
-from governance.engine.roles import Principal
+from governance.engine.roles import STEWARDS, Principal
 from governance.model.vocabulary import ACTIVE_ITEM_STATES, ITEM_STATES
 from governance.service import MeshgovService
 from governance.ui.components import current_service, records_frame, time_label
 from governance.ui.identity import signed_in
-from governance.ui.navigation import STEWARDS
 from governance.ui.review_forms import (
     escape_markdown,
     render_actions,

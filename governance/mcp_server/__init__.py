@@ -1,0 +1,1 @@
+"""`meshgov mcp`: the mesh for AI assistants, over the Model Context Protocol (read-only)."""
