@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 from sqlalchemy.exc import OperationalError
 
+from governance.engine.roles import STEWARDS
 from governance.errors import StoreNotInitialised, WorkspaceError
 from governance.service import MeshgovService
 from governance.ui.catalog import catalog_page
@@ -13,7 +14,7 @@ from governance.ui.compliance import compliance_page
 from governance.ui.components import OVERVIEW_URL_PATH, PRODUCT_URL_PATH, current_service
 from governance.ui.domain_page import domain_page
 from governance.ui.identity import PRINCIPAL_KEY, current_principal
-from governance.ui.navigation import EVERYONE, STEWARDS, PageSpec, navigation
+from governance.ui.navigation import EVERYONE, PageSpec, navigation
 from governance.ui.overview import overview_page
 from governance.ui.policies_page import policies_page
 from governance.ui.product import product_page

@@ -66,6 +66,11 @@ def test_an_assistant_sees_four_read_only_tools(demo_workspace: Path) -> None:
     for tool in tools:
         assert tool.annotations.read_only_hint is True, tool.name
         assert tool.description and len(tool.description) > 40  # tells the model what it does
+    schemas = {t.name: t.input_schema for t in tools}
+    assert set(schemas["search_products"]["properties"]) == {
+        "text", "domain", "trust_level", "tag", "owner", "limit",
+    }  # fmt: skip
+    assert schemas["trust_summary"]["required"] == ["product_id"]
 
 
 def test_search_and_trust_summary_answer_what_the_pages_show(demo_workspace: Path) -> None:
@@ -161,6 +166,7 @@ def test_someone_with_no_role_is_refused_before_serving(tmp_path: Path) -> None:
             "-w",
             str(workspace),
         ],
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
         capture_output=True,
         text=True,
         timeout=120,

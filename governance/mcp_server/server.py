@@ -7,6 +7,7 @@ question the history cannot answer) come back as tool errors with meshgov's mess
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -36,49 +37,50 @@ def _as_tool_errors() -> Iterator[None]:
         raise ToolError(str(exc)) from exc
 
 
+# What each tool tells the model it is for (MeshTools' methods hold the parameters).
+DESCRIPTIONS = {
+    "search_products": (
+        "Search the mesh's data products by words (in names, descriptions, tags and column "
+        "names), domain id, trust level (gold, silver, bronze, none), tag or owner email; the "
+        "best-scored first, with owner, score, grade, trust level and worst SLO status."
+    ),
+    "trust_summary": (
+        "Whether a data product can be trusted: health score and grade, trust level, the "
+        "enforced policies it fails, its SLOs, owner and support, output ports, open review "
+        "items, and what moved its score over the last week (each cause with its points)."
+    ),
+    "policies": (
+        "The governance policies in force (scope, severity, level, lifecycle, pass rate, "
+        "rationale); given a product id, that product's outcome on each policy instead."
+    ),
+    "open_review_items": (
+        "Review items waiting for a decision (blocker violations, waiver and access "
+        "requests, ...), highest priority first, with who decides and when they are due. A "
+        "consumer sees only the requests they made or were assigned."
+    ),
+}
+
+
 def build_server(tools: MeshTools) -> MCPServer:
     """An MCPServer whose tools are MeshTools' read-only answers."""
     server = MCPServer("meshgov", instructions=INSTRUCTIONS)
-
-    def register(function: Callable[..., dict[str, Any]]) -> None:
-        server.add_tool(function, annotations=READ_ONLY, structured_output=True)
-
-    def search_products(
-        text: str = "",
-        domain: str | None = None,
-        trust_level: str | None = None,
-        tag: str | None = None,
-        owner: str | None = None,
-        limit: int = 20,
-    ) -> dict[str, Any]:
-        """Search the mesh's data products by words (in names, descriptions, tags and column
-        names), domain id, trust level (gold, silver, bronze, none), tag or owner email; the
-        best-scored first, with owner, score, grade, trust level and worst SLO status."""
-        with _as_tool_errors():
-            return tools.search_products(text, domain, trust_level, tag, owner, limit)
-
-    def trust_summary(product_id: str) -> dict[str, Any]:
-        """Whether a data product can be trusted: health score and grade, trust level, the
-        enforced policies it fails, its SLOs, owner and support, output ports, open review
-        items, and what moved its score over the last week (each cause with its points)."""
-        with _as_tool_errors():
-            return tools.trust_summary(product_id)
-
-    def policies(product_id: str | None = None) -> dict[str, Any]:
-        """The governance policies in force (scope, severity, level, lifecycle, pass rate,
-        rationale); given a product id, that product's outcome on each policy instead."""
-        with _as_tool_errors():
-            return tools.policies(product_id)
-
-    def open_review_items(
-        domain: str | None = None, product_id: str | None = None, limit: int = 50
-    ) -> dict[str, Any]:
-        """Review items waiting for a decision (blocker violations, waiver and access
-        requests, ...), highest priority first, with who decides and when they are due. A
-        consumer sees only the requests they made or were assigned."""
-        with _as_tool_errors():
-            return tools.open_review_items(domain, product_id, limit)
-
-    for function in (search_products, trust_summary, policies, open_review_items):
-        register(function)
+    for name, description in DESCRIPTIONS.items():
+        server.add_tool(
+            _tool_errors(getattr(tools, name)),
+            name=name,
+            description=description,
+            annotations=READ_ONLY,
+            structured_output=True,
+        )
     return server
+
+
+def _tool_errors(method: Callable[..., dict[str, Any]]) -> Callable[..., dict[str, Any]]:
+    """The method, its refusals turned into tool errors; the SDK reads its signature."""
+
+    @functools.wraps(method)
+    def tool(*args: Any, **kwargs: Any) -> dict[str, Any]:
+        with _as_tool_errors():
+            return method(*args, **kwargs)
+
+    return tool

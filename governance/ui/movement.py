@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import altair as alt
 import pandas as pd
@@ -35,14 +35,7 @@ def render_movement(service: MeshgovService, product_id: str) -> None:
     if first == newest:
         st.caption(f"Scored on one day only ({newest}): nothing to compare yet.")
         return
-    since = st.date_input(
-        "Since",
-        value=max(first, newest - timedelta(days=DEFAULT_DAYS)),
-        min_value=first,
-        max_value=newest,
-        key=f"moved_since_{product_id}",
-        help="Compare the newest score with the score of this day.",
-    )
+    since = _since_picker(first, newest, f"moved_since_{product_id}", "score")
     try:
         move = service.evaluation.explain_change(product_id, since)
     except (NotEvaluated, ValueError) as exc:
@@ -104,14 +97,7 @@ def render_domain_movement(service: MeshgovService, domain_id: str) -> None:
         return  # not evaluated, or on one day only: nothing to compare
     first, newest = days
     st.subheader("What moved")
-    since = st.date_input(
-        "Since",
-        value=max(first, newest - timedelta(days=DEFAULT_DAYS)),
-        min_value=first,
-        max_value=newest,
-        key=f"domain_moved_since_{domain_id}",
-        help="Compare the newest mean score with the mean of this day.",
-    )
+    since = _since_picker(first, newest, f"domain_moved_since_{domain_id}", "mean score")
     try:
         move = service.evaluation.explain_domain_change(domain_id, since)
     except (NotEvaluated, ValueError) as exc:
@@ -152,3 +138,16 @@ def _biggest_cause(move: ScoreMove | None) -> str:
     cause = move.causes[0]
     points = "" if cause.points is None else f" ({cause.points:+.1f})"
     return f"{cause.kind} {cause.ref}: {cause.change}{points}"
+
+
+def _since_picker(first: date, newest: date, key: str, what: str) -> date:
+    """The earlier day to compare with: a week before the newest by default."""
+    chosen = st.date_input(
+        "Since",
+        value=max(first, newest - timedelta(days=DEFAULT_DAYS)),
+        min_value=first,
+        max_value=newest,
+        key=key,
+        help=f"Compare the newest {what} with the {what} of this day.",
+    )
+    return chosen if isinstance(chosen, date) else first
