@@ -2,9 +2,10 @@
 
 This module only builds `app` from the command groups, one module each: `mesh` (init,
 register, collect, collectors, demo, serve), `engine` (evaluate, policies, check, new),
-`explain` (a score, and why it moved), `ops` (prune, audit), `ingest` (ingest-server),
-`upload`, `mcp_command` (mcp), `export`, `board`, `requests` (waiver, access) and `tokens`
-(token). What they share is in `common` (options, opening the service, exit codes) and `output` (printing).
+`explain` (a score, and why it moved), `ops` (prune, audit), `digest`, `ingest`
+(ingest-server), `upload`, `mcp_command` (mcp), `export`, `board`, `requests` (waiver,
+access) and `tokens` (token). What they share is in `common` (options, opening the
+service, exit codes) and `output` (printing).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import typer
 
 from governance.cli import (
     board,
+    digest,
     engine,
     explain,
     export,
@@ -35,6 +37,7 @@ app.add_typer(mesh.commands)
 app.add_typer(engine.commands)
 app.add_typer(explain.commands)
 app.add_typer(ops.commands)
+app.add_typer(digest.commands)
 app.add_typer(ingest.commands)
 app.add_typer(upload.commands)
 app.add_typer(mcp_command.commands)

@@ -4,8 +4,9 @@ The service is composed of parts, each a small class in its own module that gets
 workspace and store it works on (a MeshContext) and the other parts it needs, explicitly:
 `service.board`, `service.evaluation`, `service.registration`, `service.collection`,
 `service.retention`, `service.check`, `service.scaffold`, `service.notify`,
-`service.reports`, `service.ledger`, `service.tokens` (ingest tokens) and
-`service.push` (evidence clients send). What the pages read about products stays here.
+`service.reports`, `service.ledger`, `service.tokens` (ingest tokens),
+`service.push` (evidence clients send) and `service.digests` (the daily digests). What
+the pages read about products stays here.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from governance.service.board import Board
 from governance.service.check import Check
 from governance.service.collection import Collection
 from governance.service.context import MeshContext
+from governance.service.digests import Digests
 from governance.service.evaluation import Evaluation
 from governance.service.ledger import Ledger
 from governance.service.notify import Notify
@@ -79,6 +81,7 @@ class MeshgovService:
         self.scaffold = Scaffold()
         self.tokens = Tokens(self.context)
         self.push = Push(self.context)
+        self.digests = Digests(self.context, self.board, self.notify)
 
     @classmethod
     def open(cls, workspace: Path | str | None = None) -> MeshgovService:

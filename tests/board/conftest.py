@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import shutil
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -15,6 +21,7 @@ from governance.service import MeshgovService
 from governance.store import Store
 
 MESH = Path(__file__).parents[1] / "fixtures" / "mesh"
+HANG = "hang"  # a reply that never comes (until the test ends)
 NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
 ROLES = {
     "default": "consumer",
@@ -44,3 +51,49 @@ def board(store: Store, tmp_path: Path) -> MeshgovService:
     assert service.registration.register([tmp_path / "mesh"]).ok
     service.evaluation.evaluate(NOW)
     return service
+
+
+@dataclass
+class Receiver:
+    """A webhook endpoint: what it received, and the replies it gives in order (then 200)."""
+
+    base_url: str
+    requests: list[dict[str, Any]] = field(default_factory=list)
+    replies: list[int | str] = field(default_factory=list)
+    release: threading.Event = field(default_factory=threading.Event)
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    state: Receiver
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            state.requests.append(
+                {"path": self.path, "headers": dict(self.headers), "body": json.loads(body)}
+            )
+            reply = state.replies.pop(0) if state.replies else 200
+            if reply == HANG:
+                state.release.wait(10)  # longer than any client timeout; released at teardown
+                return
+            # Like some real services, echo the path in errors: the client must not repeat it.
+            answer = b"ok" if reply == 200 else f"no_service for {self.path}".encode()
+            self.send_response(int(reply))
+            self.send_header("Content-Length", str(len(answer)))
+            self.end_headers()
+            self.wfile.write(answer)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    state = Receiver(base_url=f"http://127.0.0.1:{server.server_address[1]}")
+    # A short poll keeps shutdown() at teardown from costing half a second per test.
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    yield state
+    state.release.set()
+    server.shutdown()
+    server.server_close()
+    thread.join(5)

@@ -4,12 +4,8 @@ from __future__ import annotations
 
 import json
 import socket
-import threading
 import time
-from collections.abc import Iterator
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
@@ -23,55 +19,9 @@ from governance.service.notify import (
     post_webhook,
     redact_url,
 )
+from tests.board.conftest import HANG, Receiver
 
 SECRET_PATH = "/services/T000/B000/SECRETTOKEN"
-HANG = "hang"
-
-
-@dataclass
-class Receiver:
-    """A webhook endpoint: what it received, and the replies it gives in order (then 200)."""
-
-    base_url: str
-    requests: list[dict[str, Any]] = field(default_factory=list)
-    replies: list[int | str] = field(default_factory=list)
-    release: threading.Event = field(default_factory=threading.Event)
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    state: Receiver
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-            state.requests.append(
-                {"path": self.path, "headers": dict(self.headers), "body": json.loads(body)}
-            )
-            reply = state.replies.pop(0) if state.replies else 200
-            if reply == HANG:
-                state.release.wait(10)  # longer than any client timeout; released at teardown
-                return
-            # Like some real services, echo the path in errors: the client must not repeat it.
-            answer = b"ok" if reply == 200 else f"no_service for {self.path}".encode()
-            self.send_response(int(reply))
-            self.send_header("Content-Length", str(len(answer)))
-            self.end_headers()
-            self.wfile.write(answer)
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    state = Receiver(base_url=f"http://127.0.0.1:{server.server_address[1]}")
-    # A short poll keeps shutdown() at teardown from costing half a second per test.
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    yield state
-    state.release.set()
-    server.shutdown()
-    server.server_close()
-    thread.join(5)
 
 
 @pytest.fixture(autouse=True)
