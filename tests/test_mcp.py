@@ -90,6 +90,9 @@ def test_search_and_trust_summary_answer_what_the_pages_show(demo_workspace: Pat
     assert summary["score"] == explained["score"] and summary["grade"] == explained["grade"]
     assert summary["trust_level"] == explained["level"]
     assert summary["owner"] == service.product_detail("artist-payments").product["owner"]
+    assert {i["id"] for i in summary["open_incidents"]} == {
+        i["id"] for i in service.incidents.list("artist-payments")
+    }
     exhausted = [s for s in summary["slos"] if s["status"] == "exhausted"]
     assert [s["slo"] for s in exhausted] == ["artist-payments-valid-rows"]
     # What moved over the week, as `meshgov explain --since 7d` says it.

@@ -4,8 +4,8 @@ This module only builds `app` from the command groups, one module each: `mesh` (
 register, collect, collectors, demo, serve), `engine` (evaluate, policies, check, new),
 `explain` (a score, and why it moved), `ops` (prune, audit), `digest`, `ingest`
 (ingest-server), `upload`, `mcp_command` (mcp), `export`, `board`, `requests` (waiver,
-access) and `tokens` (token). What they share is in `common` (options, opening the
-service, exit codes) and `output` (printing).
+access), `tokens` (token) and `incidents` (incident). What they share is in `common`
+(options, opening the service, exit codes) and `output` (printing).
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from governance.cli import (
     engine,
     explain,
     export,
+    incidents,
     ingest,
     mcp_command,
     mesh,
@@ -47,4 +48,5 @@ app.add_typer(requests.waiver_app, name="waiver")
 app.add_typer(requests.access_app, name="access")
 app.add_typer(ops.audit_app, name="audit")
 app.add_typer(tokens.token_app, name="token")
+app.add_typer(incidents.incident_app, name="incident")
 app.add_typer(engine.new_app, name="new")

@@ -144,6 +144,24 @@ def board_minutes(
     _write(minutes, output)
 
 
+@board_app.command("incidents")
+def board_incidents(
+    since: Annotated[
+        str, typer.Option(help="First day (YYYY-MM-DD) of the resolved incidents to list.")
+    ],
+    workspace: WorkspaceOption = None,
+    format_: PackFormatOption = PackFormat.md,
+    output: PackOutputOption = None,
+) -> None:
+    """Incidents by domain: active ones, those resolved since a day, time to acknowledge/resolve."""
+    service = open_service(workspace)
+    first = parse_day(since, "--since")
+    assert first is not None
+    with refusals():
+        report = service.reports.incidents(first.date(), format_.value)
+    _write(report, output)
+
+
 def _write(text: str, output: Path | None) -> None:
     if output is None:
         print(text)

@@ -51,6 +51,7 @@ def evaluate(
         if backfill:
             service.evaluation.backfill(backfill, when)
         report = service.evaluation.evaluate(when)
+    assert report.review is not None and report.incidents is not None  # set by evaluate
     summary = {
         "evaluation": report.evaluation_id,
         "as_of": report.as_of.isoformat(),
@@ -62,6 +63,10 @@ def evaluate(
         "review": {
             "opened": [i["id"] for i in report.review.opened],
             "closed": [i for i, _ in report.review.closed],
+        },
+        "incidents": {
+            "opened": [i["id"] for i in report.incidents.opened],
+            "resolved": report.incidents.resolved,
         },
     }
     if json_:
@@ -81,6 +86,12 @@ def evaluate(
             )
         out.print(table)
         print_sync(report.review)
+        incidents = report.incidents
+        if incidents.opened or incidents.resolved:
+            out.print(
+                f"incidents: {len(incidents.opened)} opened, {incidents.resolved} resolved "
+                f"(their causes cleared), {incidents.refreshed} still open"
+            )
     if report.refusals:
         raise typer.Exit(1)
 

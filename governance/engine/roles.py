@@ -21,6 +21,7 @@ ACTIONS: tuple[str, ...] = (
     "revoke_waiver",
     "revoke_access",
     "manage_tokens",  # create and revoke the ingest tokens of a domain (or of its products)
+    "respond_incident",  # acknowledge or resolve an incident of a domain's product
 )
 
 _MESH_ROLES = ("consumer", "board_member", "admin")  # held mesh-wide; domain_owner per domain
@@ -120,6 +121,7 @@ _GROUNDS: dict[str, tuple[str, ...]] = {
     "comment": ("admin", "board_member", "owner_or_mesh", "requester"),
     "decide": ("board_member", "admin", "owner_decider"),
     "manage_tokens": ("admin", "owner"),
+    "respond_incident": ("admin", "owner"),
 }
 _BOARD_ONLY = ("assign", "set_agenda", "reopen", "close_item", "revoke_waiver", "revoke_access")
 _GROUNDS |= dict.fromkeys(_BOARD_ONLY, ("board_member", "admin"))
@@ -128,8 +130,9 @@ _DOING = {"request_access": "request access for", "request_waiver": "request a w
 _DOING |= {"comment": "comment on", "set_agenda": "change the agenda for", "close_item": "close"}
 _DOING |= {"revoke_waiver": "revoke a waiver on", "revoke_access": "revoke access on"}
 _DOING |= {"manage_tokens": "manage the ingest tokens of"}
+_DOING |= {"respond_incident": "acknowledge or resolve incidents of"}
 # Actions on a domain itself rather than on one of its review items.
-_ON_DOMAIN = frozenset({"manage_tokens"})
+_ON_DOMAIN = frozenset({"manage_tokens", "respond_incident"})
 # Without this, an action added to ACTIONS but not here would only fail when first checked.
 assert set(_GROUNDS) == set(ACTIONS), "every action needs its grounds"
 

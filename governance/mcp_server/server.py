@@ -46,8 +46,9 @@ DESCRIPTIONS = {
     ),
     "trust_summary": (
         "Whether a data product can be trusted: health score and grade, trust level, the "
-        "enforced policies it fails, its SLOs, owner and support, output ports, open review "
-        "items, and what moved its score over the last week (each cause with its points)."
+        "enforced policies it fails, its SLOs, open incidents, owner and support, output "
+        "ports, open review items, and what moved its score over the last week (each cause "
+        "with its points)."
     ),
     "policies": (
         "The governance policies in force (scope, severity, level, lifecycle, pass rate, "

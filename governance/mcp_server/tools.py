@@ -73,11 +73,15 @@ class MeshTools:
             "description": (product.get("description") or "")[:DESCRIPTION_CHARS],
             "output_ports": [p["name"] for p in detail.ports if p["kind"] == "output"],
             "open_review_items": len(self._service.board.queue(product_id=product_id)),
+            "open_incidents": [
+                {k: i[k] for k in ("id", "state", "title", "detail", "opened_at")}
+                for i in self._service.incidents.list(product_id)
+            ],
         }
         try:
             explained = self._service.evaluation.explain(product_id)
         except NotEvaluated:
-            return summary | {"evaluated": False}
+            return _plain(summary | {"evaluated": False})
         score = explained["score"]
         summary |= {
             "evaluated": True,

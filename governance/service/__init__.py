@@ -5,8 +5,8 @@ workspace and store it works on (a MeshContext) and the other parts it needs, ex
 `service.board`, `service.evaluation`, `service.registration`, `service.collection`,
 `service.retention`, `service.check`, `service.scaffold`, `service.notify`,
 `service.reports`, `service.ledger`, `service.tokens` (ingest tokens),
-`service.push` (evidence clients send) and `service.digests` (the daily digests). What
-the pages read about products stays here.
+`service.push` (evidence clients send), `service.digests` (the daily digests) and
+`service.incidents`. What the pages read about products stays here.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from governance.service.collection import Collection
 from governance.service.context import MeshContext
 from governance.service.digests import Digests
 from governance.service.evaluation import Evaluation
+from governance.service.incidents import Incidents
 from governance.service.ledger import Ledger
 from governance.service.notify import Notify
 from governance.service.push import Push
@@ -73,7 +74,8 @@ class MeshgovService:
         self.ledger = Ledger(self.context)
         self.board = Board(self.context, self.notify)
         self.reports = Reports(self.context, self.board)
-        self.evaluation = Evaluation(self.context, self.board)
+        self.incidents = Incidents(self.context)
+        self.evaluation = Evaluation(self.context, self.board, self.incidents)
         self.check = Check(self.context, self.evaluation)
         self.registration = Registration(self.context)
         self.collection = Collection(self.context)

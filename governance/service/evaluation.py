@@ -32,6 +32,7 @@ from governance.model.results import HealthScore, Judgement, PolicyResult
 from governance.service import movement
 from governance.service.board import Board
 from governance.service.context import MeshContext
+from governance.service.incidents import Incidents, IncidentSync
 from governance.service.queue_sync import SyncReport
 from governance.store import Store
 from governance.store.read import judgements as judgement_queries
@@ -55,6 +56,7 @@ class EvaluationReport:
     results: dict[str, list[PolicyResult]]
     seconds: dict[str, float] = field(default_factory=dict)
     review: SyncReport | None = None  # the review queue's sync, set by Evaluation.evaluate
+    incidents: IncidentSync | None = None  # the incidents' sync, set by Evaluation.evaluate
 
     @property
     def outcomes(self) -> dict[str, int]:
@@ -157,10 +159,11 @@ def evaluate_mesh(
 class Evaluation:
     """The evaluation part of MeshgovService: judging the mesh, and showing the judgements."""
 
-    def __init__(self, context: MeshContext, board: Board) -> None:
+    def __init__(self, context: MeshContext, board: Board, incidents: Incidents) -> None:
         self._context = context
         self._store = context.store
         self._board = board
+        self._incidents = incidents
 
     def scoring_config(self) -> ScoringConfig:
         """Weights, cap and grades from meshgov.yaml `scoring:`."""
@@ -171,11 +174,12 @@ class Evaluation:
             raise WorkspaceError(f"{workspace.config_file}: {exc}") from exc
 
     def evaluate(self, now: datetime | None = None) -> EvaluationReport:
-        """Facts → SLOs → policies → scores → snapshots, then the review queue's triggers."""
+        """Facts → SLOs → policies → scores → snapshots, then the review queue and incidents."""
         self._store.check_ready()
         roots = self._context.policy_roots()
         report = evaluate_mesh(self._store, roots, self.scoring_config(), now)
         report.review = self._board.sync_queue(report.as_of)
+        report.incidents = self._incidents.sync(report.as_of)
         return report
 
     def backfill(self, days: int, now: datetime | None = None) -> list[EvaluationReport]:

@@ -15,8 +15,9 @@ from typing import Any
 
 from governance.service.board import Board
 from governance.service.context import MeshContext
+from governance.service.incident_report import render_incidents
 from governance.service.report_formats import Code, Document, Paragraph, Section, renderer
-from governance.store.read import board_queries
+from governance.store.read import board_queries, incident_queries
 from governance.store.schema.types import utcnow
 from governance.store.write import ledger
 
@@ -287,4 +288,15 @@ class Reports:
             generated_at=now,
             log_head={"seq": seq, "hash": digest} if seq else None,
             fmt=fmt,
+        )
+
+    def incidents(self, since: date, fmt: str = "md", now: datetime | None = None) -> str:
+        """The board pack's incident report: active incidents and those resolved since a day."""
+        now = now or utcnow()
+        with self._context.store.read() as connection:
+            rows = incident_queries.incident_rows(
+                connection, since=datetime.combine(since, time.min, tzinfo=UTC)
+            )
+        return render_incidents(
+            rows, mesh=self._context.workspace.name, since=since, generated_at=now, fmt=fmt
         )

@@ -16,7 +16,12 @@ from governance.store.database import (
     sqlite_file,
     upgrade,
 )
-from governance.store.schema import board_tables, engine_tables, token_tables  # noqa: F401  (their tables join the schema)
+from governance.store.schema import (  # noqa: F401  (their tables join the schema)
+    board_tables,
+    engine_tables,
+    incident_tables,
+    token_tables,
+)
 
 
 class Store:

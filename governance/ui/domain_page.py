@@ -7,6 +7,7 @@ import streamlit as st
 
 from governance.store.read import overview_queries
 from governance.ui.components import current_service, owner_label, product_url
+from governance.ui.incidents_panel import render_incidents
 from governance.ui.movement import render_domain_movement
 from governance.ui.overview_health import mesh_trend_chart
 
@@ -48,6 +49,7 @@ def domain_page() -> None:
         st.subheader("Health over time")
         st.altair_chart(mesh_trend_chart(trend), width="stretch", alt="Domain health per day")
     render_domain_movement(service, chosen)
+    render_incidents(service, domain_id=chosen)
     st.subheader("Products")
     scored = {p["product_id"]: p for p in products}
     table = pd.DataFrame(

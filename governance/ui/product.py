@@ -25,6 +25,7 @@ from governance.ui.components import (
     support_label,
     time_label,
 )
+from governance.ui.incidents_panel import render_incidents
 from governance.ui.movement import render_movement
 from governance.ui.product_operations import lineage_dot, render_operations
 from governance.ui.trust import render_trust
@@ -105,6 +106,7 @@ def render_product(detail: ProductDetail) -> None:
     outputs = [p["name"] for p in detail.ports if p["kind"] == "output"]
     render_trust(current_service(), detail.product["id"], outputs)
     render_movement(current_service(), detail.product["id"])
+    render_incidents(current_service(), product_id=detail.product["id"])
     owner, health = st.columns([2, 1])
     with owner:
         render_ownership(detail.product)

@@ -345,3 +345,20 @@ def test_domain_page_says_which_products_moved_its_mean(
     top = shares.iloc[0]
     assert top["link"] == "product?product=podcast-catalog" and top["points"] < -5
     assert "error budget exhausted" in top["biggest cause"]
+
+
+def test_incidents_show_on_the_product_and_domain_pages(
+    overview: AppTest, demo_service: MeshgovService, demo_workspace, monkeypatch
+):
+    at = open_product(overview, "artist-payments")
+    active = demo_service.incidents.list("artist-payments")
+    assert active and metric(at, "Open incidents") == str(len(active))
+    shown = next(df.value for df in at.dataframe if "incident" in df.value.columns)
+    assert set(shown["#"]) >= {i["id"] for i in active}
+    assert any("artist-payments-valid-rows" in title for title in shown["incident"])
+    domain = app_for(demo_workspace, monkeypatch)
+    domain.query_params["domain"] = "podcasts"
+    domain = goto(domain.run(), "domain")
+    assert not domain.exception
+    podcasts = demo_service.incidents.list(domain_id="podcasts")
+    assert metric(domain, "Open incidents") == str(len(podcasts)) and len(podcasts) >= 2
