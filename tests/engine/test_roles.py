@@ -99,6 +99,11 @@ EXPECTED: dict[str, dict[str, str]] = {
         "consumer": "----", "owner_here": "YY-Y", "owner_elsewhere": "----",
         "board_member": "----", "admin": "YYYY", "no_role": "----",
     },
+    "respond_incident": {  # admin; the owner of the incident's domain (and, in the service,
+        # the product's own owner)
+        "consumer": "----", "owner_here": "YY-Y", "owner_elsewhere": "----",
+        "board_member": "----", "admin": "YYYY", "no_role": "----",
+    },
 }
 # fmt: on
 
