@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 OPEN, ACKNOWLEDGED, RESOLVED = "open", "acknowledged", "resolved"
 ACTIVE = (OPEN, ACKNOWLEDGED)
 AUTO_RESOLVER = "meshgov"  # resolved_by when the cause cleared on its own
 CLEARED = "the cause cleared: the newest evaluation no longer finds it"
+FAILING_CHECK = ("fail", "error")  # a warning is the tool saying: not enforced
+BURNING_SLO = ("breached", "exhausted")
 
 
 @dataclass(frozen=True)
@@ -34,3 +38,22 @@ class IncidentPlan:
     opened: tuple[IncidentCause, ...] = ()
     refreshed: tuple[tuple[int, IncidentCause], ...] = ()
     resolved: tuple[int, ...] = ()
+
+
+def failing_checks(
+    latest: Mapping[str, Sequence[Mapping[str, Any]]],
+) -> dict[str, list[dict[str, Any]]]:
+    """Of each product's newest run of checks, those that failed (warnings left out)."""
+    found: dict[str, list[dict[str, Any]]] = {}
+    for product_id, checks in latest.items():
+        for c in checks:
+            if c["status"] in FAILING_CHECK:
+                column = f"({c['column_name']})" if c["column_name"] else ""
+                found.setdefault(product_id, []).append(
+                    {
+                        "check": f"{c['check_name']}{column}",
+                        "status": c["status"],
+                        "suite": c["suite"],
+                    }
+                )
+    return found

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from governance.engine.facts import build_facts
+from governance.engine.incidents import incident_causes
 from governance.engine.movement import DomainMove, ScoreMove
 from governance.engine.policies import (
     PolicyPack,
@@ -28,6 +29,7 @@ from governance.engine.policies.sandbox import RunBudget
 from governance.engine.scoring import ScoringConfig, score_product
 from governance.engine.sli import attach_slos
 from governance.errors import NotEvaluated, WorkspaceError
+from governance.model.incidents import BURNING_SLO, IncidentCause, failing_checks
 from governance.model.results import HealthScore, Judgement, PolicyResult
 from governance.service import movement
 from governance.service.board import Board
@@ -57,6 +59,8 @@ class EvaluationReport:
     seconds: dict[str, float] = field(default_factory=dict)
     review: SyncReport | None = None  # the review queue's sync, set by Evaluation.evaluate
     incidents: IncidentSync | None = None  # the incidents' sync, set by Evaluation.evaluate
+    # What is wrong now (failing checks, burning SLOs), from the evidence this evaluation read.
+    incident_causes: list[IncidentCause] = field(default_factory=list)
 
     @property
     def outcomes(self) -> dict[str, int]:
@@ -130,6 +134,11 @@ def evaluate_mesh(
             for pid in facts
         ]
         refusals = [str(r) for r in pack.refusals]
+        causes = incident_causes(
+            failing_checks(evidence.latest_checks),
+            {pid: _burning(document) for pid, document in facts.items()},
+            {pid: evidence.products[pid]["domain_id"] for pid in facts},
+        )
         with store.begin() as connection:
             evaluation_id = write_evaluation(
                 connection,
@@ -153,7 +162,21 @@ def evaluate_mesh(
         scores=scores,
         results=results,
         seconds=seconds,
+        incident_causes=causes,
     )
+
+
+def _burning(facts: dict[str, Any]) -> list[dict[str, Any]]:
+    """The product's SLOs breached or out of budget, as an incident names them."""
+    return [
+        {
+            "slo": s["name"],
+            "status": s["status"],
+            "error_budget_remaining": s["error_budget_remaining"],
+        }
+        for s in facts["slos"]
+        if s["status"] in BURNING_SLO
+    ]
 
 
 class Evaluation:
@@ -179,7 +202,7 @@ class Evaluation:
         roots = self._context.policy_roots()
         report = evaluate_mesh(self._store, roots, self.scoring_config(), now)
         report.review = self._board.sync_queue(report.as_of)
-        report.incidents = self._incidents.sync(report.as_of)
+        report.incidents = self._incidents.sync(report.as_of, report.incident_causes)
         return report
 
     def backfill(self, days: int, now: datetime | None = None) -> list[EvaluationReport]:

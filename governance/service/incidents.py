@@ -23,7 +23,7 @@ from governance.engine.incidents import (
 )
 from governance.engine.roles import Principal, Scope, permits
 from governance.errors import ItemNotFound, PermissionDenied
-from governance.model.incidents import ACKNOWLEDGED, ACTIVE, RESOLVED
+from governance.model.incidents import ACKNOWLEDGED, ACTIVE, RESOLVED, IncidentCause
 from governance.service.context import MeshContext
 from governance.store.read import digest_queries, incident_queries, read_models
 from governance.store.schema.types import utcnow
@@ -47,16 +47,20 @@ class Incidents:
         self._context = context
         self._store = context.store
 
-    def sync(self, now: datetime | None = None) -> IncidentSync:
-        """Open, refresh and resolve incidents from the newest evaluation, in one transaction."""
+    def sync(
+        self, now: datetime | None = None, causes: Sequence[IncidentCause] | None = None
+    ) -> IncidentSync:
+        """Open, refresh and resolve incidents, in one transaction, from `causes` (what an
+        evaluation found wrong) or else from the newest evaluation and checks in the store."""
         now = now or utcnow()
         with self._store.begin() as connection:
-            domains = {p["id"]: p["domain_id"] for p in read_models.list_products(connection)}
-            causes = incident_causes(
-                digest_queries.failing_checks(connection),
-                digest_queries.burning_slos(connection),
-                domains,
-            )
+            if causes is None:
+                domains = {p["id"]: p["domain_id"] for p in read_models.list_products(connection)}
+                causes = incident_causes(
+                    digest_queries.failing_checks(connection),
+                    digest_queries.burning_slos(connection),
+                    domains,
+                )
             plan = plan_incidents(causes, incident_queries.active_incidents(connection))
             opened = incident_store.apply_plan(connection, plan, now)
             rows = [incident_queries.incident(connection, i) for i in opened]

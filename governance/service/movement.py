@@ -58,9 +58,16 @@ def domain_move(store: Store, domain_id: str, since: date, until: date | None) -
         rows_after = {
             r["product_id"]: r for r in queries.domain_snapshots_on(connection, domain_id, until)
         }
+        # The day's snapshots come from one evaluation or a few: their details in bulk.
+        details: dict[int, Any] = {}
+        for row in (*rows_before.values(), *rows_after.values()):
+            if row["evaluation_id"] not in details:
+                details[row["evaluation_id"]] = queries.details_of_evaluation(
+                    connection, row["evaluation_id"]
+                )
         moves = {
             product_id: explain_move(
-                _judged(connection, rows_before[product_id]), _judged(connection, row)
+                _judged_from(rows_before[product_id], details), _judged_from(row, details)
             )
             for product_id, row in rows_after.items()
             if product_id in rows_before
@@ -94,6 +101,17 @@ def _judged(connection: Connection, snapshot: dict[str, Any]) -> Judged:
     facts, rows = queries.evaluation_details(
         connection, snapshot["evaluation_id"], snapshot["product_id"]
     )
+    return _judgement(snapshot, facts, rows)
+
+
+def _judged_from(snapshot: dict[str, Any], details: dict[int, Any]) -> Judged:
+    facts, rows = details[snapshot["evaluation_id"]].get(snapshot["product_id"], (None, []))
+    return _judgement(snapshot, facts, rows)
+
+
+def _judgement(
+    snapshot: dict[str, Any], facts: dict[str, Any] | None, rows: list[dict[str, Any]]
+) -> Judged:
     results = [
         PolicyResult(
             product_id=row["product_id"],

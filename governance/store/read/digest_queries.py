@@ -7,14 +7,12 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
+from governance.model import incidents as incident_records
 from governance.model.vocabulary import VIOLATION_OUTCOMES
 from governance.store.read.fact_queries import latest_checks
 from governance.store.read.judgements import latest_policy_results, latest_slo_status
 from governance.store.schema.board_tables import access_grants
 from governance.store.schema.engine_tables import waivers
-
-FAILING_CHECK = ("fail", "error")  # a warning is the tool saying: not enforced
-BURNING_SLO = ("breached", "exhausted")
 
 ByProduct = dict[str, list[dict[str, Any]]]
 
@@ -30,26 +28,14 @@ def failing_policies(connection: Connection) -> ByProduct:
 
 def failing_checks(connection: Connection) -> ByProduct:
     """Checks that failed in each product's newest run (warnings left out), by product."""
-    found: ByProduct = defaultdict(list)
-    for product_id, checks in latest_checks(connection).items():
-        for c in checks:
-            if c["status"] in FAILING_CHECK:
-                column = f"({c['column_name']})" if c["column_name"] else ""
-                found[product_id].append(
-                    {
-                        "check": f"{c['check_name']}{column}",
-                        "status": c["status"],
-                        "suite": c["suite"],
-                    }
-                )
-    return dict(found)
+    return incident_records.failing_checks(latest_checks(connection))
 
 
 def burning_slos(connection: Connection) -> ByProduct:
     """SLOs breached or with their error budget exhausted, by product."""
     found: ByProduct = defaultdict(list)
     for row in latest_slo_status(connection):
-        if row["status"] in BURNING_SLO:
+        if row["status"] in incident_records.BURNING_SLO:
             found[row["product_id"]].append(row)
     return dict(found)
 

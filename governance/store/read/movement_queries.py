@@ -87,3 +87,24 @@ def evaluation_details(
         .order_by(policy_results.c.policy_id)
     )
     return facts, [dict(row._mapping) for row in results]
+
+
+def details_of_evaluation(
+    connection: Connection, evaluation_id: int
+) -> dict[str, tuple[dict[str, Any] | None, list[dict[str, Any]]]]:
+    """Every product's facts and policy results in one evaluation, in two queries."""
+    found: dict[str, tuple[dict[str, Any] | None, list[dict[str, Any]]]] = {}
+    for product_id, facts in connection.execute(
+        select(product_facts.c.product_id, product_facts.c.facts).where(
+            product_facts.c.evaluation_id == evaluation_id
+        )
+    ):
+        found[product_id] = (facts, [])
+    results = connection.execute(
+        select(policy_results)
+        .where(policy_results.c.evaluation_id == evaluation_id)
+        .order_by(policy_results.c.product_id, policy_results.c.policy_id)
+    )
+    for row in results:
+        found.setdefault(row.product_id, (None, []))[1].append(dict(row._mapping))
+    return found
