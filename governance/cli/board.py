@@ -6,6 +6,8 @@ checks run as in the app: the CLI is one more front end of MeshgovService.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import date
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -26,6 +28,7 @@ from governance.cli.common import (
 )
 from governance.cli.output import out, print_json, print_sync
 from governance.model.vocabulary import ACTIVE_ITEM_STATES, DECISION_OUTCOMES
+from governance.service import MeshgovService
 
 board_app = typer.Typer(help="The governance board: queue, agenda, decisions, minutes.")
 
@@ -136,12 +139,7 @@ def board_minutes(
     output: PackOutputOption = None,
 ) -> None:
     """Minutes: decisions since a day, with rationale, record ids and who decided."""
-    service = open_service(workspace)
-    first = parse_day(since, "--since")
-    assert first is not None
-    with refusals():
-        minutes = service.reports.minutes(first.date(), format_.value)
-    _write(minutes, output)
+    _since_pack(workspace, since, output, lambda s, day: s.reports.minutes(day, format_.value))
 
 
 @board_app.command("incidents")
@@ -154,12 +152,22 @@ def board_incidents(
     output: PackOutputOption = None,
 ) -> None:
     """Incidents by domain: active ones, those resolved since a day, time to acknowledge/resolve."""
+    _since_pack(workspace, since, output, lambda s, day: s.reports.incidents(day, format_.value))
+
+
+def _since_pack(
+    workspace: Path | None,
+    since: str,
+    output: Path | None,
+    render: Callable[[MeshgovService, date], str],
+) -> None:
+    """A board pack document of what happened since a day, printed or written."""
     service = open_service(workspace)
     first = parse_day(since, "--since")
     assert first is not None
     with refusals():
-        report = service.reports.incidents(first.date(), format_.value)
-    _write(report, output)
+        text = render(service, first.date())
+    _write(text, output)
 
 
 def _write(text: str, output: Path | None) -> None:
