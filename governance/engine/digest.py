@@ -33,6 +33,7 @@ class MeshState:
     waivers: Sequence[Mapping[str, Any]] = ()  # approved waivers
     grants: Sequence[Mapping[str, Any]] = ()  # active access grants
     domain_owners: Mapping[str, Sequence[str]] = field(default_factory=dict)
+    incidents: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # key -> active one
 
 
 @dataclass(frozen=True)
@@ -155,10 +156,12 @@ def product_news(state: MeshState, product_id: str) -> ProductNews:
     ]
     failed += [
         f"check {c['check']} {c['status']} in the latest run of {c['suite']}"
+        + _incident(state, f"{product_id}|check|{c['check']}")
         for c in state.checks.get(product_id, ())
     ]
     failed += [
         f"SLO {s['slo']} {s['status']} (budget left {_pct(s['error_budget_remaining'])})"
+        + _incident(state, f"{product_id}|slo|{s['slo']}")
         for s in state.slos.get(product_id, ())
     ]
     due = [
@@ -188,6 +191,17 @@ def product_news(state: MeshState, product_id: str) -> ProductNews:
         tuple(due),
         tuple(expiring),
     )
+
+
+def _incident(state: MeshState, key: str) -> str:
+    """Which incident tracks the failure, so the owner can answer it by its number."""
+    found = state.incidents.get(key)
+    if found is None:
+        return ""
+    acknowledged = (
+        f", acknowledged by {found['acknowledged_by']}" if found.get("acknowledged_by") else ""
+    )
+    return f"; incident #{found['id']} since {found['opened_at']:%Y-%m-%d}{acknowledged}"
 
 
 def _expires_by(row: Mapping[str, Any], state: MeshState) -> bool:

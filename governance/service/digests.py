@@ -20,6 +20,7 @@ from governance.service.digest_formats import digest_markdown, digest_message, f
 from governance.service.notify import Delivery, Notify, post_webhook
 from governance.store.read import digest_queries as queries
 from governance.store.read import read_models
+from governance.store.read.incident_queries import active_incidents
 from governance.store.read.judgements import latest_evaluation
 from governance.store.read.movement_queries import domain_snapshots_on
 
@@ -66,6 +67,7 @@ class Digests:
                 waivers=queries.approved_waivers(connection),
                 grants=queries.active_grants(connection),
                 domain_owners=_domain_owners(self._board.role_mapping()),
+                incidents={i["incident_key"]: i for i in active_incidents(connection)},
             )
         return build_digests(state)
 

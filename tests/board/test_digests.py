@@ -180,8 +180,10 @@ def test_the_digest_reads_the_newest_evaluation_and_leaves_warnings_out(
     orders = next(p for p in ana.products if p.product_id == "orders")
     assert ana.day == NOW.date()
     failing = [line for line in orders.failed if line.startswith("check ")]
+    (incident,) = digest_mesh.incidents.list("orders")  # the evaluation opened it
     assert failing == [
         "check expect_column_values_to_be_unique(order_id) fail in the latest run of orders.suite"
+        f"; incident #{incident['id']} since {NOW.date()}"
     ]
     assert any(
         line.startswith("waiver #") and "slos-declared-gold" in line for line in orders.expiring
