@@ -11,6 +11,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -47,7 +48,10 @@ def session(workspace: Path, who: str, talk: Callable[[Client], Awaitable[Any]])
         async with Client(server(workspace, who), read_timeout_seconds=60) as client:
             return await talk(client)
 
-    return asyncio.run(run())
+    # On a thread of its own: Playwright's sync API (the browser tests' session-wide
+    # browser) keeps an event loop running on the main thread, where asyncio.run refuses.
+    with ThreadPoolExecutor(max_workers=1) as thread:
+        return thread.submit(asyncio.run, run()).result()
 
 
 async def call(client: Client, tool: str, **arguments: Any) -> dict[str, Any]:
