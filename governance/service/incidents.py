@@ -17,7 +17,6 @@ from typing import Any
 
 from governance.engine.incidents import (
     ResponseTimes,
-    incident_causes,
     plan_incidents,
     response_times,
 )
@@ -25,7 +24,7 @@ from governance.engine.roles import Principal, Scope, permits
 from governance.errors import ItemNotFound, PermissionDenied
 from governance.model.incidents import ACKNOWLEDGED, ACTIVE, RESOLVED, IncidentCause
 from governance.service.context import MeshContext
-from governance.store.read import digest_queries, incident_queries, read_models
+from governance.store.read import incident_queries, read_models
 from governance.store.schema.types import utcnow
 from governance.store.write import incidents as incident_store
 from governance.store.write import ledger
@@ -47,20 +46,10 @@ class Incidents:
         self._context = context
         self._store = context.store
 
-    def sync(
-        self, now: datetime | None = None, causes: Sequence[IncidentCause] | None = None
-    ) -> IncidentSync:
-        """Open, refresh and resolve incidents, in one transaction, from `causes` (what an
-        evaluation found wrong) or else from the newest evaluation and checks in the store."""
-        now = now or utcnow()
+    def sync(self, now: datetime, causes: Sequence[IncidentCause]) -> IncidentSync:
+        """Open, refresh and resolve incidents from what an evaluation found wrong, in one
+        transaction (the causes come from the evidence the evaluation read)."""
         with self._store.begin() as connection:
-            if causes is None:
-                domains = {p["id"]: p["domain_id"] for p in read_models.list_products(connection)}
-                causes = incident_causes(
-                    digest_queries.failing_checks(connection),
-                    digest_queries.burning_slos(connection),
-                    domains,
-                )
             plan = plan_incidents(causes, incident_queries.active_incidents(connection))
             opened = incident_store.apply_plan(connection, plan, now)
             rows = [incident_queries.incident(connection, i) for i in opened]

@@ -17,6 +17,7 @@ import yaml
 
 from governance.config import Workspace
 from governance.engine.policies import DEFAULT_POLICY_RULES
+from governance.model.records import CheckResult
 from governance.service import MeshgovService
 from governance.store import Store
 
@@ -97,3 +98,13 @@ def receiver() -> Iterator[Receiver]:
     server.shutdown()
     server.server_close()
     thread.join(5)
+
+
+def orders_check(name: str, status: str, at: datetime) -> CheckResult:
+    """A GX result of the orders suite on order_id, as a collector would record it."""
+    return CheckResult(
+        product_id="orders", port=None, source_tool="great_expectations", suite="orders.suite",
+        check=name, column="order_id", success=status == "pass", status=status,
+        unexpected_count=None, unexpected_percent=None, element_count=None, run_time=at,
+        source="suite.json",
+    )  # fmt: skip

@@ -11,11 +11,11 @@ from typer.testing import CliRunner
 
 from governance.cli import app
 from governance.engine.digest import DOMAIN, OWNER, MeshState, build_digests
-from governance.model.records import CheckResult
 from governance.service import MeshgovService
 from governance.store.write.evidence import write_records
 from governance.store.write.judgements import add_waiver
 from tests.board.conftest import NOW, Receiver, make_service
+from tests.board.conftest import orders_check as check
 
 DAY = date(2026, 11, 24)
 START = datetime(2026, 11, 24, tzinfo=UTC)
@@ -130,15 +130,6 @@ def test_a_mesh_with_nothing_to_say_is_all_clear() -> None:
 
 
 # --- from the store ---------------------------------------------------------------------
-
-
-def check(name: str, status: str, at: datetime) -> CheckResult:
-    return CheckResult(
-        product_id="orders", port=None, source_tool="great_expectations", suite="orders.suite",
-        check=name, column="order_id", success=status == "pass", status=status,
-        unexpected_count=None, unexpected_percent=None, element_count=None, run_time=at,
-        source="suite.json",
-    )  # fmt: skip
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from governance.errors import PermissionDenied
 from governance.model.records import CheckResult
 from governance.service import MeshgovService
 from governance.store.write.evidence import write_records
-from tests.board.conftest import NOW
+from tests.board.conftest import NOW, orders_check
 
 ANA = "ana@example.com"  # owner of orders (its descriptor) and of domain sales (roles:)
 
@@ -24,12 +24,7 @@ ANA = "ana@example.com"  # owner of orders (its descriptor) and of domain sales 
 def check(
     status: str, at: datetime, name: str = "expect_column_values_to_be_unique"
 ) -> CheckResult:
-    return CheckResult(
-        product_id="orders", port=None, source_tool="great_expectations", suite="orders.suite",
-        check=name, column="order_id", success=status == "pass", status=status,
-        unexpected_count=None, unexpected_percent=None, element_count=None, run_time=at,
-        source="suite.json",
-    )  # fmt: skip
+    return orders_check(name, status, at)
 
 
 def collect(service: MeshgovService, *records: CheckResult) -> None:
